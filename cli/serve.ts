@@ -1,0 +1,177 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { startAnalyticsRole } from '../analytics/analytics.role.ts';
+import { buildApi } from '../command-ui/server/app.ts';
+import { RedisEventBus } from '../command-ui/server/redis-event-bus.ts';
+import { AuthService } from '../command-ui/server/services/auth.service.ts';
+import { CamerasService } from '../command-ui/server/services/cameras.service.ts';
+import type { EventBus } from '../command-ui/server/services/event-bus.ts';
+import { SitesService } from '../command-ui/server/services/sites.service.ts';
+import { SystemService } from '../command-ui/server/services/system.service.ts';
+import { UsersService } from '../command-ui/server/services/users.service.ts';
+import { SocketGateway } from '../command-ui/server/socket.gateway.ts';
+import type { ApiServices } from '../command-ui/server/routes/types.ts';
+import { createLogger, type Logger } from '../config/logger.ts';
+import type { Config } from '../config/schema.ts';
+import { ROLES } from '../contracts/roles.ts';
+import { startIngestRole } from '../ingest/ingest.role.ts';
+import { openDatabase, type ArgusDatabase } from '../storage/database.ts';
+import { JobQueue, JobWorker, type JobHandlers } from '../storage/job-queue.ts';
+import { migrateToLatest } from '../storage/migrator.ts';
+import { openRedis, type RedisHandle } from '../storage/redis.ts';
+import { AuditRepository } from '../storage/repositories/audit.repository.ts';
+import { CamerasRepository } from '../storage/repositories/cameras.repository.ts';
+import { SessionsRepository } from '../storage/repositories/sessions.repository.ts';
+import { SitesRepository } from '../storage/repositories/sites.repository.ts';
+import { UsersRepository } from '../storage/repositories/users.repository.ts';
+import { SecretBox } from '../storage/secret-box.ts';
+import { VERSION } from './version.ts';
+
+export interface ArgusInstance {
+  /** Where the API and web app listen; null when this process runs no `api` role. */
+  url: string | null;
+  config: Config;
+  log: Logger;
+  database: ArgusDatabase;
+  redis: RedisHandle;
+  services: ApiServices;
+  jobs: JobQueue;
+  /** Credentials of the administrator created on this (first) start, else null. Print once. */
+  firstAdmin: { username: string; password: string } | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * The role entry point: open storage, then start the roles this process runs (api, ingest,
+ * analytics, worker) and wire them together. Everything started is stopped by `stop()`, in
+ * reverse order, once.
+ */
+export async function startArgus(config: Config, options: { log?: Logger } = {}): Promise<ArgusInstance> {
+  const log = options.log ?? createLogger(config);
+  const closers: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    while (closers.length) {
+      const close = closers.pop()!;
+      await close().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'error while stopping'));
+    }
+  };
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    const database = await openDatabase(config);
+    closers.push(() => database.close());
+    await migrateToLatest(database);
+
+    const users = new UsersRepository(database.db);
+    const sessions = new SessionsRepository(database.db);
+    const audit = new AuditRepository(database.db);
+    const cameras = new CamerasRepository(database.db);
+    const sites = new SitesRepository(database.db);
+    const secrets = SecretBox.fromConfig(config);
+
+    const redis = await openRedis(config, log);
+    closers.push(() => redis.close());
+    const control = redis.connect('control');
+    closers.push(() => control.quit());
+    const jobs = new JobQueue(redis, config.redis.prefix);
+    closers.push(() => jobs.close());
+
+    const roles = new Set(config.roles);
+    const auth = new AuthService({ users, sessions, audit, config: config.auth, log: log.child({ module: 'auth' }) });
+
+    // Events reach sockets through this process's gateway when it runs the api role, else through Redis.
+    let gateway: SocketGateway | null = null;
+    let events: EventBus;
+    const lateEvents: EventBus = {
+      toPermitted: (...a) => events.toPermitted(...a),
+      toRooms: (...a) => events.toRooms(...a),
+    };
+    const services: ApiServices = {
+      auth,
+      users: new UsersService({ users, sessions, audit, log: log.child({ module: 'users' }) }),
+      cameras: new CamerasService({ cameras, audit, secrets, events: lateEvents, log: log.child({ module: 'cameras' }) }),
+      sites: new SitesService({ sites, audit }),
+      system: new SystemService({
+        probes: {
+          version: VERSION,
+          roles: [...roles],
+          database,
+          redisPing: async () => (await control.ping()) === 'PONG',
+        },
+        audit,
+        jobs,
+      }),
+    };
+
+    let url: string | null = null;
+    if (roles.has('api')) {
+      const app = await buildApi({ config, log, services, version: VERSION });
+      const pub = redis.connect('socket-pub');
+      const sub = redis.connect('socket-sub');
+      gateway = new SocketGateway(app.server, { auth, log: log.child({ module: 'socket' }), redis: { pub, sub, prefix: config.redis.prefix } });
+      const gw = gateway;
+      auth.onSessionEnd((sessionId) => gw.disconnectSession(sessionId));
+      closers.push(async () => {
+        await pub.quit();
+        await sub.quit();
+      });
+      closers.push(() => app.close());
+      events = gateway;
+      await app.listen({ host: config.server.host, port: config.server.port });
+      const address = app.server.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    } else {
+      const emitterClient = redis.connect('emitter');
+      closers.push(() => emitterClient.quit());
+      events = new RedisEventBus(emitterClient, config.redis.prefix);
+    }
+
+    if (roles.has('worker')) {
+      const handlers: JobHandlers = {
+        'notice.broadcast': async (payload, { jobId }) => {
+          events.toRooms(
+            ROLES.map((r) => `role:${r}`),
+            'notice',
+            { id: jobId, level: payload.level, text: payload.text, at: new Date().toISOString() },
+          );
+        },
+        'sessions.prune': async (_payload, { log: jobLog }) => {
+          const removed = await sessions.deleteExpired(new Date());
+          jobLog.info({ removed }, 'expired sessions removed');
+          return { removed };
+        },
+      };
+      const worker = new JobWorker(redis, config.redis.prefix, handlers, log.child({ module: 'jobs' }));
+      closers.push(() => worker.close());
+      await worker.waitUntilReady();
+      await jobs.schedule('sessions.prune', {}, 60 * 60 * 1000);
+    }
+    if (roles.has('ingest')) {
+      const ingest = startIngestRole(log.child({ module: 'ingest' }));
+      closers.push(() => ingest.close());
+    }
+    if (roles.has('analytics')) {
+      const analytics = startAnalyticsRole(log.child({ module: 'analytics' }));
+      closers.push(() => analytics.close());
+    }
+
+    const firstAdmin = await auth.ensureFirstAdmin();
+    log.info({ url, roles: [...roles], database: database.kind, vector: database.vector, redisStartedLocal: redis.startedLocal }, 'argus started');
+
+    let stopped: Promise<void> | null = null;
+    return {
+      url,
+      config,
+      log,
+      database,
+      redis,
+      services,
+      jobs,
+      firstAdmin,
+      stop: () => (stopped ??= stop()),
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AuthService } from '../services/auth.service.ts';
+import type { CamerasService } from '../services/cameras.service.ts';
+import type { SitesService } from '../services/sites.service.ts';
+import type { SystemService } from '../services/system.service.ts';
+import type { UsersService } from '../services/users.service.ts';
+
+export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface ApiServices {
+  auth: AuthService;
+  users: UsersService;
+  cameras: CamerasService;
+  sites: SitesService;
+  system: SystemService;
+}
+
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+/** The error replies every authenticated route can give, for the OpenAPI document. */
+export const authErrors = { 400: errorResponseSchema, 401: errorResponseSchema, 403: errorResponseSchema } as const;

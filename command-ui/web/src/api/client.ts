@@ -1,0 +1,234 @@
+import type {
+  Camera,
+  CreateCameraRequest,
+  CreateSiteRequest,
+  CreateUserRequest,
+  Health,
+  LoginRequest,
+  LoginResponse,
+  Site,
+  UpdateCameraRequest,
+  UpdateUserRequest,
+  User,
+} from '../../../../contracts/api.ts';
+import type { ErrorBody, ErrorCode, ErrorIssue } from '../../../../contracts/errors.ts';
+
+/**
+ * A small typed client for the Argus HTTP API (all under /api, JSON). The bearer token is kept in
+ * localStorage and sent on every call; a 401 from any call except sign-in ends the session through
+ * the `onUnauthenticated` listener. Types come from contracts/api.ts; replies are not re-validated
+ * in the browser (the server validates and maps everything it sends).
+ */
+
+export interface ListResponse<T> {
+  items: T[];
+  total: number;
+}
+
+/** `E_NETWORK`: the request never got an HTTP reply. `E_UNEXPECTED`: a reply that is not Argus JSON. */
+export type ClientErrorCode = ErrorCode | 'E_NETWORK' | 'E_UNEXPECTED';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ClientErrorCode,
+    message: string,
+    readonly issues: readonly ErrorIssue[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
+}
+
+export const TOKEN_STORAGE_KEY = 'argus.token';
+/** The API caps one page at 1,000 items; lists larger than that are read page by page. */
+const PAGE_LIMIT = 1000;
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+interface RequestOptions {
+  body?: unknown;
+  /** Do not end the session on 401 (sign-in: a 401 there means wrong credentials). */
+  allowUnauthenticated?: boolean;
+}
+
+function readStoredToken(): string | null {
+  try {
+    return window.localStorage.getItem(TOKEN_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
+  const error = (value as { error: unknown }).error;
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
+}
+
+export class ApiClient {
+  private token: string | null = readStoredToken();
+  private readonly unauthenticatedListeners = new Set<() => void>();
+
+  constructor(private readonly baseUrl = '') {}
+
+  getToken(): string | null {
+    return this.token;
+  }
+
+  setToken(token: string | null): void {
+    this.token = token;
+    try {
+      if (token) window.localStorage.setItem(TOKEN_STORAGE_KEY, token);
+      else window.localStorage.removeItem(TOKEN_STORAGE_KEY);
+    } catch {
+      // storage unavailable: the token lives for this page only
+    }
+  }
+
+  /** Called when any call answers 401: the session is gone. Returns an unsubscribe function. */
+  onUnauthenticated(listener: () => void): () => void {
+    this.unauthenticatedListeners.add(listener);
+    return () => this.unauthenticatedListeners.delete(listener);
+  }
+
+  // ---------- auth ----------
+  async login(request: LoginRequest): Promise<LoginResponse> {
+    const reply = await this.request<LoginResponse>('POST', '/api/auth/login', { body: request, allowUnauthenticated: true });
+    this.setToken(reply.token);
+    return reply;
+  }
+
+  /** Ends the session on the server (best effort) and forgets the token. */
+  async logout(): Promise<void> {
+    try {
+      if (this.token) await this.request<void>('POST', '/api/auth/logout', { allowUnauthenticated: true });
+    } finally {
+      this.setToken(null);
+    }
+  }
+
+  me(): Promise<User> {
+    return this.request<User>('GET', '/api/auth/me');
+  }
+
+  changePassword(request: ChangePasswordRequest): Promise<void> {
+    // A wrong current password must stay on the form, not end the session.
+    return this.request<void>('POST', '/api/auth/password', { body: request, allowUnauthenticated: true });
+  }
+
+  // ---------- users ----------
+  listUsers(): Promise<ListResponse<User>> {
+    return this.request<ListResponse<User>>('GET', '/api/users');
+  }
+
+  createUser(request: CreateUserRequest): Promise<User> {
+    return this.request<User>('POST', '/api/users', { body: request });
+  }
+
+  updateUser(id: string, request: UpdateUserRequest): Promise<User> {
+    return this.request<User>('PATCH', `/api/users/${encodeURIComponent(id)}`, { body: request });
+  }
+
+  // ---------- sites ----------
+  listSites(): Promise<ListResponse<Site>> {
+    return this.request<ListResponse<Site>>('GET', '/api/sites');
+  }
+
+  createSite(request: CreateSiteRequest): Promise<Site> {
+    return this.request<Site>('POST', '/api/sites', { body: request });
+  }
+
+  deleteSite(id: string): Promise<void> {
+    return this.request<void>('DELETE', `/api/sites/${encodeURIComponent(id)}`);
+  }
+
+  // ---------- cameras ----------
+  listCameras(page: { limit?: number; offset?: number } = {}): Promise<ListResponse<Camera>> {
+    const query = new URLSearchParams({ limit: String(page.limit ?? PAGE_LIMIT), offset: String(page.offset ?? 0) });
+    return this.request<ListResponse<Camera>>('GET', `/api/cameras?${query.toString()}`);
+  }
+
+  /** Every camera, read in pages of 1,000 (a city has thousands). */
+  async listAllCameras(): Promise<Camera[]> {
+    const all: Camera[] = [];
+    for (;;) {
+      const page = await this.listCameras({ limit: PAGE_LIMIT, offset: all.length });
+      all.push(...page.items);
+      if (page.items.length === 0 || all.length >= page.total) return all;
+    }
+  }
+
+  getCamera(id: string): Promise<Camera> {
+    return this.request<Camera>('GET', `/api/cameras/${encodeURIComponent(id)}`);
+  }
+
+  createCamera(request: CreateCameraRequest): Promise<Camera> {
+    return this.request<Camera>('POST', '/api/cameras', { body: request });
+  }
+
+  updateCamera(id: string, request: UpdateCameraRequest): Promise<Camera> {
+    return this.request<Camera>('PATCH', `/api/cameras/${encodeURIComponent(id)}`, { body: request });
+  }
+
+  deleteCamera(id: string): Promise<void> {
+    return this.request<void>('DELETE', `/api/cameras/${encodeURIComponent(id)}`);
+  }
+
+  // ---------- system ----------
+  health(): Promise<Health> {
+    return this.request<Health>('GET', '/api/health', { allowUnauthenticated: true });
+  }
+
+  private async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        credentials: 'same-origin',
+      });
+    } catch (cause) {
+      throw new ApiError(0, 'E_NETWORK', cause instanceof Error ? cause.message : String(cause));
+    }
+
+    if (response.status === 204) return undefined as T;
+
+    const text = await response.text();
+    let payload: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        payload = undefined;
+      }
+    }
+
+    if (response.ok) {
+      if (payload === undefined && text.length > 0) {
+        throw new ApiError(response.status, 'E_UNEXPECTED', `${method} ${path}: the reply is not JSON`);
+      }
+      return payload as T;
+    }
+
+    const error = isErrorBody(payload)
+      ? new ApiError(response.status, payload.error.code, payload.error.message, payload.error.issues ?? [])
+      : new ApiError(response.status, response.status === 401 ? 'E_UNAUTHENTICATED' : 'E_UNEXPECTED', `${response.status} ${response.statusText}`.trim());
+
+    if (response.status === 401 && !options.allowUnauthenticated) {
+      this.setToken(null);
+      for (const listener of this.unauthenticatedListeners) listener();
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+import { hasPermission } from '../../../contracts/roles.ts';
+import type { ApiClient } from './api/client.ts';
+import { ErrorBanner } from './components/error-banner.tsx';
+import { I18nProvider, useI18n } from './i18n/i18n.tsx';
+import { CamerasScreen } from './screens/cameras.screen.tsx';
+import { ChangePasswordScreen } from './screens/change-password.screen.tsx';
+import { LoginScreen } from './screens/login.screen.tsx';
+import { OverviewScreen } from './screens/overview.screen.tsx';
+import { PlaceholderScreen } from './screens/placeholder.screen.tsx';
+import { ForbiddenScreen, NotFoundScreen } from './screens/refusal.screen.tsx';
+import { UsersScreen } from './screens/users.screen.tsx';
+import { useHashRoute } from './shell/hash-route.ts';
+import { screenForPath, type ScreenDefinition } from './shell/screens.ts';
+import { Shell } from './shell/shell.tsx';
+import { LiveProvider } from './state/live.tsx';
+import { SessionProvider, useSession } from './state/session.tsx';
+
+export function App({ api }: { api: ApiClient }) {
+  return (
+    <I18nProvider>
+      <SessionProvider api={api}>
+        <Root />
+      </SessionProvider>
+    </I18nProvider>
+  );
+}
+
+/** Sign-in → (forced password change) → the application. */
+function Root() {
+  const { t } = useI18n();
+  const { state, expire, refresh } = useSession();
+  switch (state.phase) {
+    case 'checking':
+      return <div className="splash">{t('app.loading')}</div>;
+    case 'unreachable':
+      return (
+        <div className="splash">
+          <ErrorBanner error={state.error} onRetry={() => void refresh()} />
+        </div>
+      );
+    case 'signed-out':
+      return <LoginScreen expired={state.expired} />;
+    case 'signed-in':
+      if (state.user.mustChangePassword) return <ChangePasswordScreen />;
+      return (
+        <LiveProvider token={state.token} onRefused={expire}>
+          <Routes />
+        </LiveProvider>
+      );
+  }
+}
+
+function Routes() {
+  const segments = useHashRoute();
+  const { state } = useSession();
+  const [first, second] = segments;
+  const screen = screenForPath(first);
+  if (state.phase !== 'signed-in') return null;
+  if (!screen) {
+    return (
+      <Shell current={null}>
+        <NotFoundScreen path={segments.join('/')} />
+      </Shell>
+    );
+  }
+  // Hidden from the navigation is not enough: an address typed by hand is refused too.
+  if (!hasPermission(state.user.roles, screen.permission)) {
+    return (
+      <Shell current={null}>
+        <ForbiddenScreen />
+      </Shell>
+    );
+  }
+  return (
+    <Shell current={screen.id}>
+      <ScreenView screen={screen} subPath={second} />
+    </Shell>
+  );
+}
+
+function ScreenView({ screen, subPath }: { screen: ScreenDefinition; subPath: string | undefined }) {
+  switch (screen.id) {
+    case 'overview':
+      return <OverviewScreen />;
+    case 'cameras':
+      return <CamerasScreen subPath={subPath} />;
+    case 'users':
+      return <UsersScreen subPath={subPath} />;
+    default:
+      return <PlaceholderScreen key={screen.id} screen={screen.id} />;
+  }
+}

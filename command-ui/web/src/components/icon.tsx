@@ -1,0 +1,29 @@
+import type { IconName } from '../shell/screens.ts';
+
+/** 16-pixel line icons, drawn in the current text colour. */
+const PATHS: Readonly<Record<IconName | 'logout' | 'plus' | 'refresh' | 'close', string>> = {
+  overview: 'M2 2h5v5H2zM9 2h5v3H9zM9 7h5v7H9zM2 9h5v5H2z',
+  wall: 'M1.5 2.5h13v9h-13zM6 14h4M8 11.5V14M1.5 7h13M8 2.5v9',
+  alerts: 'M8 1.8 14.5 13.5h-13zM8 6v3.5M8 11.2v.6',
+  map: 'M1.5 3.5 5.5 2l5 1.8 4-1.5v10.2l-4 1.5-5-1.8-4 1.5zM5.5 2v10.2M10.5 3.8V14',
+  search: 'M7 2.5a4.5 4.5 0 1 1 0 9 4.5 4.5 0 0 1 0-9zM10.3 10.3 14 14',
+  incidents: 'M3 14V2.5M3 3h9l-2 3 2 3H3',
+  checkpoint: 'M1.5 14V4M1.5 6h13M14.5 14V4M5 6v3M9 6v3M13 6v3M5 12h6',
+  patrol: 'M8 1.5 13.5 3.5v4c0 3.3-2.3 5.9-5.5 7-3.2-1.1-5.5-3.7-5.5-7v-4zM5.5 8l2 2 3-3.5',
+  cameras: 'M1.5 4.5h9v7h-9zM10.5 7l4-2.5v7l-4-2.5M4 7.5h.5',
+  users: 'M6 7.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5zM1.5 14c0-2.5 2-4.5 4.5-4.5s4.5 2 4.5 4.5M11 3a2.3 2.3 0 0 1 0 4.5M12.5 9.7c1.2.6 2 2 2 3.8',
+  logout: 'M6 2.5H2.5v11H6M10 5l3 3-3 3M13 8H6',
+  plus: 'M8 3v10M3 8h10',
+  refresh: 'M13 3v3.5H9.5M12.6 6.2A5 5 0 1 0 13 9.5',
+  close: 'M3.5 3.5l9 9M12.5 3.5l-9 9',
+};
+
+export type AnyIconName = keyof typeof PATHS;
+
+export function Icon({ name, className }: { name: AnyIconName; className?: string }) {
+  return (
+    <svg className={className ? `icon ${className}` : 'icon'} viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+      <path d={PATHS[name]} fill="none" stroke="currentColor" strokeWidth="1.4" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
+}

@@ -1,0 +1,40 @@
+import type { Permission } from '../../../../contracts/roles.ts';
+import type { MessageKey } from '../i18n/messages.ts';
+
+/** Every screen of the application, the permission it needs and where it sits in the navigation. */
+export const SCREEN_IDS = ['overview', 'wall', 'alerts', 'map', 'search', 'incidents', 'checkpoint', 'patrol', 'cameras', 'users'] as const;
+export type ScreenId = (typeof SCREEN_IDS)[number];
+
+/** Screens of later releases: shown as a description of what they will do. */
+export type PlannedScreenId = 'wall' | 'alerts' | 'map' | 'search' | 'incidents' | 'checkpoint' | 'patrol';
+
+export interface ScreenDefinition {
+  id: ScreenId;
+  /** First path segment: `#/<path>`. */
+  path: string;
+  label: MessageKey;
+  permission: Permission;
+  group: 'operations' | 'admin';
+  icon: IconName;
+}
+
+export type IconName = 'overview' | 'wall' | 'alerts' | 'map' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'cameras' | 'users';
+
+export const SCREENS: readonly ScreenDefinition[] = [
+  { id: 'overview', path: 'overview', label: 'nav.overview', permission: 'cameras.view', group: 'operations', icon: 'overview' },
+  { id: 'wall', path: 'wall', label: 'nav.wall', permission: 'cameras.view', group: 'operations', icon: 'wall' },
+  { id: 'alerts', path: 'alerts', label: 'nav.alerts', permission: 'alerts.view', group: 'operations', icon: 'alerts' },
+  { id: 'map', path: 'map', label: 'nav.map', permission: 'cameras.view', group: 'operations', icon: 'map' },
+  { id: 'search', path: 'search', label: 'nav.search', permission: 'sightings.search', group: 'operations', icon: 'search' },
+  { id: 'incidents', path: 'incidents', label: 'nav.incidents', permission: 'incidents.view', group: 'operations', icon: 'incidents' },
+  { id: 'checkpoint', path: 'checkpoint', label: 'nav.checkpoint', permission: 'alerts.act', group: 'operations', icon: 'checkpoint' },
+  { id: 'patrol', path: 'patrol', label: 'nav.patrol', permission: 'incidents.view', group: 'operations', icon: 'patrol' },
+  { id: 'cameras', path: 'cameras', label: 'nav.cameras', permission: 'cameras.manage', group: 'admin', icon: 'cameras' },
+  { id: 'users', path: 'users', label: 'nav.users', permission: 'users.manage', group: 'admin', icon: 'users' },
+];
+
+export const DEFAULT_SCREEN: ScreenId = 'overview';
+
+export function screenForPath(path: string | undefined): ScreenDefinition | undefined {
+  return SCREENS.find((s) => s.path === (path ?? DEFAULT_SCREEN));
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { cameraSchema, cameraStatusSchema } from './api.ts';
+
+/**
+ * socket.io events, as typed maps. The server pushes; clients join rooms the server authorises.
+ * Room names: `role:<role>`, `user:<id>`, `camera:<id>`, `site:<id>`.
+ */
+export const cameraStatusEventSchema = z.object({
+  cameraId: z.string(),
+  status: cameraStatusSchema,
+  reason: z.string().nullable(),
+  at: z.string(),
+});
+export type CameraStatusEvent = z.infer<typeof cameraStatusEventSchema>;
+
+export const noticeEventSchema = z.object({
+  id: z.string(),
+  level: z.enum(['info', 'warning', 'critical']),
+  text: z.string(),
+  at: z.string(),
+});
+export type NoticeEvent = z.infer<typeof noticeEventSchema>;
+
+export const subscribeRequestSchema = z.object({ room: z.string().min(1).max(200) }).strict();
+
+export interface ServerToClientEvents {
+  'camera.created': (camera: z.infer<typeof cameraSchema>) => void;
+  'camera.updated': (camera: z.infer<typeof cameraSchema>) => void;
+  'camera.deleted': (payload: { id: string }) => void;
+  'camera.status': (event: CameraStatusEvent) => void;
+  notice: (event: NoticeEvent) => void;
+}
+
+export type AckReply<T = unknown> = { ok: true; data?: T } | { ok: false; error: { code: string; message: string } };
+
+export interface ClientToServerEvents {
+  subscribe: (request: { room: string }, ack: (reply: AckReply<{ room: string }>) => void) => void;
+  unsubscribe: (request: { room: string }, ack: (reply: AckReply<{ room: string }>) => void) => void;
+}
+
+export type ServerEventName = keyof ServerToClientEvents;

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+/**
+ * Background jobs (BullMQ). One payload schema and exactly one handler per job name; the worker
+ * checks at start-up that every name has a handler.
+ */
+export const JOB_QUEUE = 'argus-jobs';
+
+export const jobPayloadSchemas = {
+  'notice.broadcast': z.object({ level: z.enum(['info', 'warning', 'critical']), text: z.string().min(1).max(2000) }).strict(),
+  'sessions.prune': z.object({}).strict(),
+} as const;
+
+export type JobName = keyof typeof jobPayloadSchemas;
+export const JOB_NAMES = Object.keys(jobPayloadSchemas) as JobName[];
+export type JobPayload<N extends JobName> = z.infer<(typeof jobPayloadSchemas)[N]>;

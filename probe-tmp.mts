@@ -1,0 +1,11 @@
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+let t = Date.now();
+const db = await PGlite.create({ extensions: { vector, pg_trgm } });
+await db.exec('create extension vector; create extension pg_trgm; create table x(a int)');
+console.log('create', Date.now() - t); t = Date.now();
+const dump = await db.dumpDataDir('none');
+console.log('dump', Date.now() - t, dump.size); t = Date.now();
+const db2 = await PGlite.create({ loadDataDir: dump, extensions: { vector, pg_trgm } });
+console.log((await db2.query("select count(*) from x")).rows, 'load', Date.now() - t);

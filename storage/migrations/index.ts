@@ -1,0 +1,21 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { initialMigration } from './0001-initial.ts';
+import { faceVectorMigration } from './0002-face-vector.ts';
+import type { MigrationCapabilities } from './capabilities.ts';
+
+export type { MigrationCapabilities } from './capabilities.ts';
+
+/** Every migration, in order. Names are permanent: never rename or edit one that has shipped. */
+export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: (caps: MigrationCapabilities) => Migration]> = [
+  ['0001-initial', initialMigration],
+  ['0002-face-vector', faceVectorMigration],
+];
+
+/** An in-code provider; the capabilities decide the optional parts (pgvector, pg_trgm). */
+export function createMigrationProvider(caps: MigrationCapabilities): MigrationProvider {
+  return {
+    async getMigrations() {
+      return Object.fromEntries(MIGRATIONS.map(([name, factory]) => [name, factory(caps)]));
+    },
+  };
+}

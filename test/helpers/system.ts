@@ -1,0 +1,112 @@
+/**
+ * Boots a real Argus in this process for integration and browser tests: a fresh PGlite data
+ * folder (or a PostgreSQL schema), the machine's real Redis with a unique key prefix, a free port,
+ * and the built web app. Redis must be running at $TEST_REDIS_URL or 127.0.0.1:6379: the test
+ * fails if it is not, it is never skipped.
+ *
+ *   const sys = await startTestSystem();
+ *   await sys.createUser({ username: 'p1', password: 'patrol-pass-1', roles: ['patrol'] });
+ *   const token = await sys.login('p1', 'patrol-pass-1');
+ *   ...
+ *   await sys.stop();
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startArgus, type ArgusInstance } from '../../cli/serve.ts';
+import { createLogger } from '../../config/logger.ts';
+import { loadConfig } from '../../config/load.ts';
+import type { Role } from '../../contracts/roles.ts';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestSystem {
+  baseUrl: string;
+  /** An administrator that does not have to change its password. */
+  admin: { username: string; password: string };
+  /** The administrator created on first start (must change its password). */
+  firstAdmin: { username: string; password: string } | null;
+  argus: ArgusInstance;
+  dataDir: string;
+  createUser(input: { username: string; password: string; roles: Role[]; displayName?: string }): Promise<void>;
+  /** Log in over HTTP and return the bearer token. */
+  login(username: string, password: string): Promise<string>;
+  /** fetch against the system with JSON body and optional bearer token. */
+  api(path: string, init?: { method?: string; token?: string | null; body?: unknown }): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  /** Extra configuration (deep-merged over the test defaults). */
+  config?: Record<string, unknown>;
+  /** Use an existing data folder (to test restarts); it is then not removed on stop. */
+  dataDir?: string;
+}
+
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'argus-test-'));
+  const prefix = `argus-test-${randomBytes(6).toString('hex')}`;
+  const base = {
+    dataDir,
+    server: { host: '127.0.0.1', port: 0 },
+    redis: { url: TEST_REDIS_URL, startLocal: false, prefix },
+    secrets: { key: randomBytes(32).toString('hex') },
+    log: { level: process.env.ARGUS_TEST_LOG_LEVEL ?? 'warn' },
+  };
+  const overrides = { ...base, ...(options.config ?? {}) };
+  const config = loadConfig({ env: {}, overrides });
+  const argus = await startArgus(config, { log: createLogger(config) });
+  const baseUrl = argus.url!;
+  const admin = { username: 'chief', password: 'chief-password-1' };
+  if (!options.dataDir || argus.firstAdmin) {
+    await argus.services.users.create({ username: admin.username, displayName: 'Chief', password: admin.password, roles: ['admin'] }, null, {
+      ip: null,
+      userAgent: null,
+    });
+  }
+
+  async function api(path: string, init: { method?: string; token?: string | null; body?: unknown } = {}): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = {};
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
+      headers,
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    let body: any = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body };
+  }
+
+  return {
+    baseUrl,
+    admin,
+    firstAdmin: argus.firstAdmin,
+    argus,
+    dataDir,
+    api,
+    async createUser(input) {
+      await argus.services.users.create(
+        { username: input.username, displayName: input.displayName ?? input.username, password: input.password, roles: input.roles },
+        null,
+        { ip: null, userAgent: null },
+      );
+    },
+    async login(username, password) {
+      const res = await api('/api/auth/login', { body: { username, password } });
+      if (res.status !== 200) throw new Error(`login as ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.token as string;
+    },
+    async stop() {
+      await argus.stop();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ArgusDatabase } from '../../../storage/database.ts';
+import { knownMigrationNames, listMigrations, listTables, migrateDown, migrateToLatest } from '../../../storage/migrator.ts';
+import { openTestDatabase, TEST_DATABASE_KINDS, type TestDatabaseKind } from './db-helpers.ts';
+
+const ALL_TABLES = [
+  'alert_actions',
+  'alerts',
+  'audit_log',
+  'cameras',
+  'face_embeddings',
+  'incident_events',
+  'incidents',
+  'recordings',
+  'sessions',
+  'sightings',
+  'sites',
+  'units',
+  'users',
+  'watchlist_entries',
+  'watchlists',
+];
+
+async function columnNames(adb: ArgusDatabase, table: string): Promise<string[]> {
+  const r = await sql<{ name: string }>`
+    select column_name as name from information_schema.columns
+     where table_schema = ${adb.schema} and table_name = ${table} order by 1`.execute(adb.db);
+  return r.rows.map((row) => row.name);
+}
+
+describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) => {
+  let adb: ArgusDatabase;
+  beforeAll(async () => {
+    adb = await openTestDatabase(kind, { migrate: false });
+  });
+  afterAll(async () => {
+    await adb?.close();
+  });
+
+  it('round trip: up to latest, down all, up again', async () => {
+    expect(await listTables(adb)).toEqual([]);
+
+    const names = knownMigrationNames();
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    expect(await migrateToLatest(adb)).toEqual(names);
+    expect(await listTables(adb)).toEqual(ALL_TABLES);
+    expect((await listMigrations(adb)).every((m) => m.executedAt instanceof Date)).toBe(true);
+    // Nothing pending: a second run applies nothing.
+    expect(await migrateToLatest(adb)).toEqual([]);
+
+    // One step down reverts only the newest.
+    expect(await migrateDown(adb, 1)).toEqual([names.at(-1)]);
+    expect(await listTables(adb)).toEqual(ALL_TABLES);
+    expect(await columnNames(adb, 'face_embeddings')).not.toContain('vec');
+
+    expect(await migrateDown(adb, 'all')).toEqual(names.slice(0, -1).reverse());
+    expect(await listTables(adb)).toEqual([]);
+    expect((await listMigrations(adb)).every((m) => m.executedAt === null)).toBe(true);
+    expect(await migrateDown(adb, 'all')).toEqual([]);
+
+    expect(await migrateToLatest(adb)).toEqual(names);
+    expect(await listTables(adb)).toEqual(ALL_TABLES);
+  });
+
+  it('the vector column exists exactly when pgvector is in use', async () => {
+    expect(adb.vector).toBe(kind === 'pglite'); // Debian's PostgreSQL here has no pgvector
+    const cols = await columnNames(adb, 'face_embeddings');
+    expect(cols.includes('vec')).toBe(adb.vector);
+  });
+
+  it('sightings is range-partitioned by observed_at with a default partition and the expected indexes', async () => {
+    const part = await sql<{ strategy: string; key: string }>`
+      select p.partstrat as strategy, pg_get_partkeydef(c.oid) as key
+        from pg_partitioned_table p join pg_class c on c.oid = p.partrelid
+        join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = ${adb.schema} and c.relname = 'sightings'`.execute(adb.db);
+    expect(part.rows).toEqual([{ strategy: 'r', key: 'RANGE (observed_at)' }]);
+
+    const parts = await sql<{ name: string; bound: string }>`
+      select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
+        from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        join pg_class p on p.oid = i.inhparent join pg_namespace n on n.oid = p.relnamespace
+       where n.nspname = ${adb.schema} and p.relname = 'sightings'`.execute(adb.db);
+    expect(parts.rows).toEqual([{ name: 'sightings_default', bound: 'DEFAULT' }]);
+
+    const pk = await sql<{ def: string }>`
+      select pg_get_constraintdef(co.oid) as def from pg_constraint co
+        join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace
+       where n.nspname = ${adb.schema} and c.relname = 'sightings' and co.contype = 'p'`.execute(adb.db);
+    expect(pk.rows).toEqual([{ def: 'PRIMARY KEY (id, observed_at)' }]);
+
+    const idx = await sql<{ name: string; def: string }>`
+      select indexname as name, indexdef as def from pg_indexes
+       where schemaname = ${adb.schema} and tablename = 'sightings'`.execute(adb.db);
+    const defs = Object.fromEntries(idx.rows.map((r) => [r.name, r.def]));
+    expect(defs.sightings_camera_observed_idx).toMatch(/\(camera_id, observed_at\)/);
+    expect(defs.sightings_plate_text_idx).toMatch(/\(plate_text\)/);
+    expect(adb.trgm).toBe(true); // both PGlite (contrib) and Debian's PostgreSQL have pg_trgm
+    expect(defs.sightings_plate_text_trgm_idx).toMatch(/USING gin \(plate_text gin_trgm_ops\)/);
+  });
+
+  it('check constraints refuse values outside the enums and coordinate ranges', async () => {
+    const bad = async (statement: ReturnType<typeof sql>) => {
+      await expect(statement.execute(adb.db)).rejects.toMatchObject({ code: '23514' });
+    };
+    await bad(sql`insert into users (username, display_name, password_hash, roles) values ('x1', 'X', 'h', '{admin,root}')`);
+    await bad(sql`insert into sites (name, kind) values ('s', 'airport')`);
+    await bad(sql`insert into sites (name, kind, latitude, longitude) values ('s', 'area', 91, 0)`);
+    await bad(sql`insert into sites (name, kind, latitude, longitude) values ('s', 'area', 0, -180.5)`);
+    await bad(sql`insert into cameras (name, source_kind, source_url) values ('c', 'http', 'http://x')`);
+    await bad(sql`insert into cameras (name, source_kind, source_url, status) values ('c', 'rtsp', 'rtsp://x', 'broken')`);
+    await bad(sql`insert into watchlists (name, kind, level) values ('w', 'car', 'red')`);
+    await bad(sql`insert into watchlists (name, kind, level) values ('w', 'plate', 'green')`);
+    await bad(sql`insert into alerts (level, status) values ('red', 'closed')`);
+    await bad(sql`insert into incidents (type, priority, title) values ('fire', 'P5', 't')`);
+    // ...and accept the values inside them.
+    await sql`insert into users (username, display_name, password_hash, roles) values ('ok-user', 'X', 'h', '{admin,patrol}')`.execute(adb.db);
+    await sql`insert into sites (name, kind, latitude, longitude) values ('ok', 'virtual_checkpoint', -90, 180)`.execute(adb.db);
+    await sql`insert into incidents (type, priority, title) values ('fire', 'P4', 't')`.execute(adb.db);
+  });
+
+  it('user names are unique regardless of case', async () => {
+    await sql`insert into users (username, display_name, password_hash) values ('Case-Name', 'A', 'h')`.execute(adb.db);
+    await expect(
+      sql`insert into users (username, display_name, password_hash) values ('case-name', 'B', 'h')`.execute(adb.db),
+    ).rejects.toMatchObject({ code: '23505' });
+  });
+
+  it('audit_log refuses UPDATE, DELETE and TRUNCATE (trigger)', async () => {
+    await sql`insert into audit_log (action, username, detail) values ('test.append', 'auditor', '{"n": 1}')`.execute(adb.db);
+    await expect(sql`update audit_log set action = 'forged'`.execute(adb.db)).rejects.toThrow(/append-only: UPDATE/);
+    await expect(sql`delete from audit_log`.execute(adb.db)).rejects.toThrow(/append-only: DELETE/);
+    await expect(sql`truncate audit_log`.execute(adb.db)).rejects.toThrow(/append-only: TRUNCATE/);
+    const rows = await sql<{ action: string }>`select action from audit_log where username = 'auditor'`.execute(adb.db);
+    expect(rows.rows).toEqual([{ action: 'test.append' }]);
+  });
+
+  it('updated_at follows updates (trigger)', async () => {
+    const before = await sql<{ id: string; updated_at: Date }>`
+      insert into cameras (name, source_kind, source_url, updated_at) values ('touch', 'file', 'file:///x', now() - interval '1 hour')
+      returning id, updated_at`.execute(adb.db);
+    const row = before.rows[0]!;
+    const after = await sql<{ updated_at: Date }>`update cameras set name = 'touched' where id = ${row.id} returning updated_at`.execute(adb.db);
+    expect(after.rows[0]!.updated_at.getTime()).toBeGreaterThan(row.updated_at.getTime() + 30 * 60_000);
+  });
+});
