@@ -46,7 +46,8 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'],
     languageOptions: {
       parserOptions: {
-        projectService: true,
+        // Files outside tsconfig.json (one-off scripts) get a default program instead of a parse error.
+        projectService: { allowDefaultProject: ['*.mts', '*.cts', 'scripts/*.ts', 'scripts/*.mts'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

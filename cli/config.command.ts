@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { redactUrl } from '../storage/redact.ts';
-import { addCommonOptions, configFor, type CommonOptions } from './main.ts';
+import { addCommonOptions, configFor, type CommonOptions } from './common.ts';
 
 export function registerConfigCommand(program: Command): void {
   const config = program.command('config').description('Check the configuration');

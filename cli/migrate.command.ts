@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openDatabase } from '../storage/database.ts';
 import { migrateDown, migrateToLatest } from '../storage/migrator.ts';
-import { addCommonOptions, configFor, type CommonOptions } from './main.ts';
+import { addCommonOptions, configFor, type CommonOptions } from './common.ts';
 
 export function registerMigrateCommand(program: Command): void {
   addCommonOptions(

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addCommonOptions, configFor, reportError, rolesOption, type CommonOptions } from './main.ts';
+import { addCommonOptions, configFor, reportError, rolesOption, type CommonOptions } from './common.ts';
 import { startArgus } from './serve.ts';
 
 interface ServeOptions extends CommonOptions {

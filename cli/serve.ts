@@ -13,6 +13,7 @@ import { SocketGateway } from '../command-ui/server/socket.gateway.ts';
 import type { ApiServices } from '../command-ui/server/routes/types.ts';
 import { createLogger, type Logger } from '../config/logger.ts';
 import type { Config } from '../config/schema.ts';
+import { UnavailableError } from '../contracts/errors.ts';
 import { ROLES } from '../contracts/roles.ts';
 import { startIngestRole } from '../ingest/ingest.role.ts';
 import { openDatabase, type ArgusDatabase } from '../storage/database.ts';
@@ -116,7 +117,19 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       });
       closers.push(() => app.close());
       events = gateway;
-      await app.listen({ host: config.server.host, port: config.server.port });
+      try {
+        await app.listen({ host: config.server.host, port: config.server.port });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          throw new UnavailableError(
+            `Cannot listen on ${config.server.host}:${config.server.port} (${code}): ` +
+              (code === 'EADDRINUSE' ? 'another program uses this port. ' : '') +
+              'Choose another address, e.g. ARGUS_PORT=8081 npm start, or --port 8081.',
+          );
+        }
+        throw err;
+      }
       const address = app.server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;

@@ -8,7 +8,7 @@ import { migrateToLatest } from '../storage/migrator.ts';
 import { AuditRepository } from '../storage/repositories/audit.repository.ts';
 import { SessionsRepository } from '../storage/repositories/sessions.repository.ts';
 import { UsersRepository } from '../storage/repositories/users.repository.ts';
-import { addCommonOptions, configFor, type CommonOptions } from './main.ts';
+import { addCommonOptions, configFor, type CommonOptions } from './common.ts';
 
 async function withUsers<T>(options: CommonOptions, fn: (repos: { users: UsersRepository; sessions: SessionsRepository; audit: AuditRepository }) => Promise<T>): Promise<T> {
   const database = await openDatabase(configFor(options));

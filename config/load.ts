@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type ErrorIssue } from '../contracts/errors.ts';
 import { PROCESS_ROLES } from '../contracts/roles.ts';
@@ -139,15 +139,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(`The configuration has ${issues.length} problem${issues.length === 1 ? '' : 's'}`, issues);
   }
   const c = result.data;
+  const dataDir = resolve(cwd, c.dataDir);
   const config = {
     ...c,
-    dataDir: resolve(cwd, c.dataDir),
-    modelsDir: resolve(cwd, c.modelsDir),
-    mediaDir: resolve(cwd, c.mediaDir),
+    dataDir,
+    modelsDir: c.modelsDir ? resolve(cwd, c.modelsDir) : join(dataDir, 'models'),
+    mediaDir: c.mediaDir ? resolve(cwd, c.mediaDir) : join(dataDir, 'media'),
     server: { ...c.server, webDir: resolve(cwd, c.server.webDir) },
     secrets: { ...c.secrets, keyFile: c.secrets.keyFile ? resolve(cwd, c.secrets.keyFile) : null },
   };
-  return deepFreeze(config);
+  return deepFreeze(config) as Config;
 }
 
 function deepFreeze<T>(value: T): T {

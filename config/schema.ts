@@ -13,9 +13,10 @@ export const configSchema = z
     modelsDir: z
       .string()
       .min(1)
-      .default('./data/models')
-      .describe('Folder holding the ONNX model files (see `argus models`)'),
-    mediaDir: z.string().min(1).default('./data/media').describe('Folder with demo media (test images and video)'),
+      .nullable()
+      .default(null)
+      .describe('Folder holding the ONNX model files (see `argus models`); null: <dataDir>/models'),
+    mediaDir: z.string().min(1).nullable().default(null).describe('Folder with demo media (test images and video); null: <dataDir>/media'),
     roles: z
       .array(z.enum(PROCESS_ROLES))
       .min(1)
@@ -102,4 +103,5 @@ export const configSchema = z
   .strict();
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type Config = Readonly<z.output<typeof configSchema>>;
+/** The validated configuration: paths absolute, defaults derived, frozen. */
+export type Config = Readonly<Omit<z.output<typeof configSchema>, 'modelsDir' | 'mediaDir'> & { modelsDir: string; mediaDir: string }>;

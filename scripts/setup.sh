@@ -125,19 +125,18 @@ npm_install() {
   export ONNXRUNTIME_NODE_INSTALL=skip
   local out rc=0
   out="$(mktemp)"
-  if [[ "$ARGUS_QUIET" == 1 ]]; then
-    npm ci --no-audit --no-fund >"$out" 2>&1 || rc=$?
-  else
-    npm ci --no-audit --no-fund 2>&1 | tee "$out" || rc=$?
-  fi
+  npm ci --no-audit --no-fund >"$out" 2>&1 || rc=$?
   if [[ $rc != 0 ]] && grep -q 'can only install packages when your package.json and package-lock.json' "$out"; then
     # npm ci rejects a lock file that lacks entries for optional packages of other platforms which this
     # registry does not serve; npm install resolves the same locked versions and leaves the lock file as it is.
-    warn "npm ci refused package-lock.json (optional packages for other platforms missing from it); installing the locked versions with npm install instead"
+    warn "npm ci refused package-lock.json ($(grep -c '^npm error Missing:' "$out") optional packages for other platforms are not in it); installing the locked versions with npm install instead"
     rc=0
-    run_logged npm install --no-audit --no-fund || rc=$?
-  elif [[ $rc != 0 && "$ARGUS_QUIET" == 1 ]]; then
-    cat "$out" >&2
+    npm install --no-audit --no-fund >"$out" 2>&1 || rc=$?
+  fi
+  if [[ $rc != 0 ]]; then
+    grep -v 'Unknown user config "nodedir"' "$out" >&2 || true
+  elif [[ "$ARGUS_QUIET" != 1 ]]; then
+    grep -Ev 'Unknown user config "nodedir"|install-scripts' "$out" | sed '/^[[:space:]]*$/d' || true
   fi
   rm -f "$out"
   return $rc

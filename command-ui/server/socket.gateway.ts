@@ -100,8 +100,6 @@ export class SocketGateway implements EventBus {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.io.close(() => resolve());
-    });
+    await this.io.close();
   }
 }

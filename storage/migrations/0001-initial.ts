@@ -41,7 +41,7 @@ function withPosition<T extends string, C extends string>(
 
 export function initialMigration(caps: MigrationCapabilities): Migration {
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       // ---- shared trigger functions ----
       await sql`
         create function argus_touch_updated_at() returns trigger language plpgsql as $$
@@ -351,7 +351,7 @@ export function initialMigration(caps: MigrationCapabilities): Migration {
       }
     },
 
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       for (const table of [
         'audit_log',
         'units',

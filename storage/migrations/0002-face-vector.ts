@@ -11,10 +11,10 @@ import { addFaceVectorColumn, type MigrationCapabilities } from './capabilities.
  */
 export function faceVectorMigration(caps: MigrationCapabilities): Migration {
   return {
-    async up(db: Kysely<any>) {
+    async up(db: Kysely<unknown>) {
       if (caps.vector) await addFaceVectorColumn(db);
     },
-    async down(db: Kysely<any>) {
+    async down(db: Kysely<unknown>) {
       await sql`alter table face_embeddings drop column if exists vec`.execute(db);
     },
   };

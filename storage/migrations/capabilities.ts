@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 
 /** What the database behind a migration run can do; decided by openDatabase, passed in by the provider. */
 export interface MigrationCapabilities {
@@ -18,7 +18,7 @@ export function literalList(values: readonly string[]): RawBuilder<unknown> {
 }
 
 /** The trigram index on sightings.plate_text (fuzzy plate search). Idempotent. */
-export async function createPlateTrigramIndex(db: Kysely<any>): Promise<void> {
+export async function createPlateTrigramIndex(db: QueryExecutorProvider): Promise<void> {
   await sql`create index if not exists sightings_plate_text_trgm_idx on sightings using gin (plate_text gin_trgm_ops)`.execute(db);
 }
 
@@ -26,6 +26,6 @@ export async function createPlateTrigramIndex(db: Kysely<any>): Promise<void> {
  * The pgvector copy of each embedding: a stored generated column, so that it can never disagree
  * with `embedding` whatever code writes the row. Adding it fills it for existing rows. Idempotent.
  */
-export async function addFaceVectorColumn(db: Kysely<any>): Promise<void> {
+export async function addFaceVectorColumn(db: QueryExecutorProvider): Promise<void> {
   await sql`alter table face_embeddings add column if not exists vec vector generated always as (embedding::vector) stored`.execute(db);
 }

@@ -52,7 +52,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     server: { host: '127.0.0.1', port: 0 },
     redis: { url: TEST_REDIS_URL, startLocal: false, prefix },
     secrets: { key: randomBytes(32).toString('hex') },
-    log: { level: process.env.ARGUS_TEST_LOG_LEVEL ?? 'warn' },
+    log: { level: process.env.ARGUS_TEST_LOG_LEVEL ?? 'error' },
   };
   const overrides = { ...base, ...(options.config ?? {}) };
   const config = loadConfig({ env: {}, overrides });

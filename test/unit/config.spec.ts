@@ -70,3 +70,13 @@ describe('configuration', () => {
     expect(problems(() => loadConfig({ env: {}, file: join(dir, 'list.yaml') })).issues[0]!.message).toMatch(/mapping/);
   });
 });
+
+describe('derived folders', () => {
+  it('puts models and media under the data folder unless set', () => {
+    const c = loadConfig({ env: { ARGUS_DATA_DIR: '/var/lib/argus' } });
+    expect(c.modelsDir).toBe('/var/lib/argus/models');
+    expect(c.mediaDir).toBe('/var/lib/argus/media');
+    const d = loadConfig({ env: { ARGUS_DATA_DIR: '/var/lib/argus', ARGUS_MODELS_DIR: '/opt/models' } });
+    expect(d.modelsDir).toBe('/opt/models');
+  });
+});

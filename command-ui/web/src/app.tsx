@@ -1,3 +1,4 @@
+import { useCallback } from 'react';
 import { hasPermission } from '../../../contracts/roles.ts';
 import type { ApiClient } from './api/client.ts';
 import { ErrorBanner } from './components/error-banner.tsx';
@@ -28,7 +29,8 @@ export function App({ api }: { api: ApiClient }) {
 /** Sign-in → (forced password change) → the application. */
 function Root() {
   const { t } = useI18n();
-  const { state, expire, refresh } = useSession();
+  const { state, expire, refresh, api } = useSession();
+  const verify = useCallback(() => api.me(), [api]);
   switch (state.phase) {
     case 'checking':
       return <div className="splash">{t('app.loading')}</div>;
@@ -43,7 +45,7 @@ function Root() {
     case 'signed-in':
       if (state.user.mustChangePassword) return <ChangePasswordScreen />;
       return (
-        <LiveProvider token={state.token} onRefused={expire}>
+        <LiveProvider token={state.token} onRefused={expire} verify={verify}>
           <Routes />
         </LiveProvider>
       );

@@ -39,11 +39,6 @@ function gaussianVector(rand: () => number, dims: number, scale = 1): number[] {
   return out;
 }
 
-function normalize(v: number[]): number[] {
-  const n = Math.hypot(...v);
-  return v.map((x) => x / n);
-}
-
 function cosine(a: number[], b: number[]): number {
   let dot = 0;
   let na = 0;
@@ -142,6 +137,12 @@ describe('FaceEmbeddingsRepository', () => {
          where table_schema = ${adb.schema} and table_name = 'face_embeddings' and column_name = 'vec'`.execute(adb.db);
       expect(cols.rows.length).toBe(adb.vector ? 1 : 0);
     }
+  });
+
+  it('vector: true really searches through pgvector (it needs the vec column and the vector type)', async () => {
+    // On a database without the column, the pgvector query cannot run; the exact one can.
+    await expect(new FaceEmbeddingsRepository(off.db, { vector: true }).searchNearest(QUERIES[0]!, { k: 3, model })).rejects.toThrow(/vec|vector/);
+    await expect(new FaceEmbeddingsRepository(off.db, { vector: false }).searchNearest(QUERIES[0]!, { k: 3, model })).resolves.toHaveLength(3);
   });
 
   it('stores embeddings L2-normalised (and the pgvector copy agrees)', async () => {

@@ -40,6 +40,26 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The field an issue belongs to. Request-validation issues name where the value was
+ * (`body.sourceUrl`); service-level issues name the field alone (`sourceUrl`).
+ */
+export function issueField(issue: ErrorIssue): string {
+  return issue.path.replace(/^(body|querystring|params)(\.|$)/, '');
+}
+
+/** The messages of the issues for one field (or its sub-fields), joined; undefined when none. */
+export function issuesFor(error: unknown, field: string): string | undefined {
+  if (!(error instanceof ApiError)) return undefined;
+  const messages = error.issues
+    .filter((i) => {
+      const f = issueField(i);
+      return f === field || f.startsWith(`${field}.`);
+    })
+    .map((i) => i.message);
+  return messages.length > 0 ? messages.join('; ') : undefined;
+}
+
 export interface ChangePasswordRequest {
   currentPassword: string;
   newPassword: string;

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { Camera, CreateCameraRequest, Site, UpdateCameraRequest } from '../../../../contracts/api.ts';
-import { ApiError, type ApiClient } from '../api/client.ts';
+import { ApiError, issueField, issuesFor, type ApiClient } from '../api/client.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { Field } from '../components/field.tsx';
 import { Icon } from '../components/icon.tsx';
@@ -82,14 +82,11 @@ export function CameraForm(props: {
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
 
   const serverIssues = error instanceof ApiError ? error.issues : [];
-  const issueFor = (field: FieldName): string | undefined =>
-    localIssues[field] ??
-    (serverIssues
-      .filter((i) => i.path === field || i.path.startsWith(`${field}.`))
-      .map((i) => i.message)
-      .join('; ') ||
-      undefined);
-  const unplacedIssues = serverIssues.filter((i) => !FIELD_NAMES.some((f) => i.path === f || i.path.startsWith(`${f}.`)));
+  const issueFor = (field: FieldName): string | undefined => localIssues[field] ?? issuesFor(error, field);
+  const unplacedIssues = serverIssues.filter((i) => {
+    const field = issueField(i);
+    return !FIELD_NAMES.some((f) => field === f || field.startsWith(`${f}.`));
+  });
 
   const buildRequest = (): { create: CreateCameraRequest } | { update: UpdateCameraRequest } | null => {
     const latitude = parseDegrees(draft.latitude);
@@ -179,7 +176,7 @@ export function CameraForm(props: {
               <strong className="banner-title">{t('cameras.formErrors')}</strong>
               {unplacedIssues.map((i, n) => (
                 <span key={n} className="banner-message">
-                  {i.path ? `${i.path}: ` : ''}
+                  {issueField(i) ? `${issueField(i)}: ` : ''}
                   {i.message}
                 </span>
               ))}

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api/client.ts';
+import { issuesFor } from '../api/client.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
 import { LanguageSwitch } from '../shell/language-switch.tsx';
@@ -35,8 +35,7 @@ export function ChangePasswordScreen() {
     }
   };
 
-  const issues = error instanceof ApiError ? error.issues : [];
-  const issueFor = (path: string) => issues.find((i) => i.path === path)?.message;
+  const issueFor = (field: string) => issuesFor(error, field);
 
   return (
     <div className="auth-page">

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { User } from '../../../../contracts/api.ts';
 import { ROLES, type Role } from '../../../../contracts/roles.ts';
-import { ApiError } from '../api/client.ts';
+import { issuesFor } from '../api/client.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { Field } from '../components/field.tsx';
 import { Flash, useFlash } from '../components/flash.tsx';
@@ -147,12 +147,7 @@ function UserForm({ onCancel, onCreated }: { onCancel(): void; onCreated(user: U
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
-  const issues = error instanceof ApiError ? error.issues : [];
-  const issueFor = (field: string) =>
-    issues
-      .filter((i) => i.path === field || i.path.startsWith(`${field}.`))
-      .map((i) => i.message)
-      .join('; ') || undefined;
+  const issueFor = (field: string) => issuesFor(error, field);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();

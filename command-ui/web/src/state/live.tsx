@@ -12,14 +12,20 @@ export interface Live {
 const LiveContext = createContext<Live>({ socket: null, connected: false, generation: 0 });
 
 /** One socket.io connection for the signed-in session, closed on sign-out. */
-export function LiveProvider({ token, onRefused, children }: { token: string; onRefused: () => void; children: ReactNode }) {
+export function LiveProvider({ token, onRefused, verify, children }: { token: string; onRefused: () => void; verify: () => Promise<unknown>; children: ReactNode }) {
   const [live, setLive] = useState<Live>({ socket: null, connected: false, generation: 0 });
 
   useEffect(() => {
     const socket = openLiveSocket(token);
     setLive({ socket, connected: false, generation: 0 });
     const onConnect = () => setLive((l) => ({ socket, connected: true, generation: l.generation + 1 }));
-    const onDisconnect = () => setLive((l) => ({ ...l, connected: false }));
+    const onDisconnect = (reason: string) => {
+      setLive((l) => ({ ...l, connected: false }));
+      // The server closes the sockets of a session that ended (sign-out elsewhere, user disabled)
+      // and socket.io does not reconnect after that. Ask whether the session still stands: a 401
+      // ends it here too; otherwise connect again.
+      if (reason === 'io server disconnect') verify().then(() => socket.connect(), () => undefined);
+    };
     const onConnectError = (error: Error) => {
       setLive((l) => ({ ...l, connected: false }));
       if (error.message === ERROR_CODES.UNAUTHENTICATED) onRefused();
@@ -33,7 +39,7 @@ export function LiveProvider({ token, onRefused, children }: { token: string; on
       socket.off('connect_error', onConnectError);
       socket.close();
     };
-  }, [token, onRefused]);
+  }, [token, onRefused, verify]);
 
   return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
 }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { CAMERA_SOURCE_KINDS, CAMERA_STATUSES, SITE_KINDS } from '../../../contracts/api.ts';
+import { ROLES } from '../../../contracts/roles.ts';
+import { MIGRATION_0001_ENUMS } from '../../../storage/migrations/0001-initial.ts';
+import { knownMigrationNames } from '../../../storage/migrator.ts';
+
+/**
+ * Check constraints in the migrations copy the enum values of the contracts. When a contract gains a
+ * value this fails: write a new migration that widens the check, then update the expectation here.
+ */
+describe('migration enums match the contracts', () => {
+  it.each([
+    ['roles', MIGRATION_0001_ENUMS.roles, ROLES],
+    ['camera source kinds', MIGRATION_0001_ENUMS.cameraSourceKinds, CAMERA_SOURCE_KINDS],
+    ['camera statuses', MIGRATION_0001_ENUMS.cameraStatuses, CAMERA_STATUSES],
+    ['site kinds', MIGRATION_0001_ENUMS.siteKinds, SITE_KINDS],
+  ])('%s', (_name, inMigration, inContracts) => {
+    expect([...inMigration].sort()).toEqual([...inContracts].sort());
+  });
+
+  it('migration names are ordered, unique and kebab-case with a 4-digit prefix', () => {
+    const names = knownMigrationNames();
+    expect(names).toEqual([...names].sort());
+    expect(new Set(names).size).toBe(names.length);
+    for (const n of names) expect(n).toMatch(/^\d{4}-[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+});
