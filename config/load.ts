@@ -18,6 +18,7 @@ export const ENV_OVERRIDES = {
   ARGUS_PORT: 'server.port',
   ARGUS_ROLES: 'roles, comma-separated, or "all"',
   ARGUS_LOG_LEVEL: 'log.level',
+  ARGUS_LOG_PRETTY: 'log.pretty (1/true: readable lines instead of JSON)',
   ARGUS_SECRET_KEY: 'secrets.key (64 hex characters)',
 } as const;
 
@@ -77,6 +78,7 @@ function fromEnv(env: Record<string, string | undefined>, issues: ErrorIssue[]):
   str('ARGUS_HOST', 'server.host');
   str('ARGUS_LOG_LEVEL', 'log.level');
   str('ARGUS_SECRET_KEY', 'secrets.key');
+  if (env.ARGUS_LOG_PRETTY) setPath(out, 'log.pretty', ['1', 'true', 'yes'].includes(env.ARGUS_LOG_PRETTY.toLowerCase()));
   if (env.ARGUS_PORT) setPath(out, 'server.port', parsePort(env.ARGUS_PORT, 'ARGUS_PORT', issues));
   if (env.ARGUS_LISTEN) {
     const m = /^(.*):(\d{1,5})$/.exec(env.ARGUS_LISTEN);

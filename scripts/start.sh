@@ -6,9 +6,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 
-# setup.sh put models and media under $ARGUS_DATA_DIR when it is set; point serve at the same folders.
-if [[ -n "${ARGUS_DATA_DIR:-}" ]]; then
-  export ARGUS_MODELS_DIR="${ARGUS_MODELS_DIR:-$ARGUS_DATA_DIR/models}"
-  export ARGUS_MEDIA_DIR="${ARGUS_MEDIA_DIR:-$ARGUS_DATA_DIR/media}"
-fi
+# Readable log lines on a terminal; JSON when the output goes to a file or a log collector.
+if [[ -t 1 && -z "${ARGUS_LOG_PRETTY:-}" ]]; then export ARGUS_LOG_PRETTY=1; fi
 exec node bin/argus.mjs serve "$@"

@@ -37,3 +37,12 @@ describe('logger', () => {
     expect(text).toContain('gate');
   });
 });
+
+describe('readable log lines', () => {
+  it('formats a record as one line with time, level, module and fields', async () => {
+    const { prettyLine } = await import('../../config/logger.ts');
+    const line = prettyLine(JSON.stringify({ level: 40, time: '2026-11-21T20:15:40.957Z', app: 'argus', module: 'http', msg: 'slow', ms: 812 }));
+    expect(line).toBe('20:15:40 WARN  [http] slow  ms=812\n');
+    expect(prettyLine('not json')).toBe('not json');
+  });
+});

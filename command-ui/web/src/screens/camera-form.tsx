@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { Camera, CreateCameraRequest, Site, UpdateCameraRequest } from '../../../../contracts/api.ts';
-import { ApiError, issueField, issuesFor, type ApiClient } from '../api/client.ts';
+import { ApiError, issueField, type ApiClient } from '../api/client.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { Field } from '../components/field.tsx';
 import { Icon } from '../components/icon.tsx';
+import { useFieldErrors } from '../components/use-field-errors.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { everyMember } from '../shell/exhaustive.ts';
 
@@ -79,10 +80,14 @@ export function CameraForm(props: {
   const [error, setError] = useState<unknown>(null);
   const [localIssues, setLocalIssues] = useState<Partial<Record<FieldName, string>>>({});
 
-  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const fieldErrors = useFieldErrors(error);
+  const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
+    setDraft((d) => ({ ...d, [key]: value }));
+    fieldErrors.edited(key);
+  };
 
   const serverIssues = error instanceof ApiError ? error.issues : [];
-  const issueFor = (field: FieldName): string | undefined => localIssues[field] ?? issuesFor(error, field);
+  const issueFor = (field: FieldName): string | undefined => localIssues[field] ?? fieldErrors.errorFor(field);
   const unplacedIssues = serverIssues.filter((i) => {
     const field = issueField(i);
     return !FIELD_NAMES.some((f) => field === f || field.startsWith(`${f}.`));
@@ -138,6 +143,7 @@ export function CameraForm(props: {
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
+    fieldErrors.reset();
     const request = buildRequest();
     if (!request) return;
     if ('update' in request && Object.keys(request.update).length === 0) {

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { User } from '../../../../contracts/api.ts';
 import { ROLES, type Role } from '../../../../contracts/roles.ts';
-import { issuesFor } from '../api/client.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { Field } from '../components/field.tsx';
 import { Flash, useFlash } from '../components/flash.tsx';
 import { Icon } from '../components/icon.tsx';
+import { useFieldErrors } from '../components/use-field-errors.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { hrefFor, navigate } from '../shell/hash-route.ts';
 import { useSignedIn } from '../state/session.tsx';
@@ -147,12 +147,21 @@ function UserForm({ onCancel, onCreated }: { onCancel(): void; onCreated(user: U
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
-  const issueFor = (field: string) => issuesFor(error, field);
+  const fieldErrors = useFieldErrors(error);
+  const issueFor = fieldErrors.errorFor;
+  /** Wrap a setter so that editing a field clears its server message. */
+  const edit =
+    <T,>(field: string, setter: (value: T) => void) =>
+    (value: T) => {
+      setter(value);
+      fieldErrors.edited(field);
+    };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
+    fieldErrors.reset();
     try {
       onCreated(await api.createUser({ username: username.trim(), displayName: displayName.trim(), password, roles }));
     } catch (caught) {
@@ -174,13 +183,13 @@ function UserForm({ onCancel, onCreated }: { onCancel(): void; onCreated(user: U
       <div className="side-panel-body">
         {error !== null && <ErrorBanner error={error} />}
         <Field name="username" label={t('users.field.username')} hint={t('users.field.usernameHint')} error={issueFor('username')}>
-          {(a) => <input {...a} name="username" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="off" autoFocus className="mono" />}
+          {(a) => <input {...a} name="username" value={username} onChange={(e) => edit('username', setUsername)(e.target.value)} autoComplete="off" autoFocus className="mono" />}
         </Field>
         <Field name="displayName" label={t('users.field.displayName')} error={issueFor('displayName')}>
-          {(a) => <input {...a} name="displayName" value={displayName} onChange={(e) => setDisplayName(e.target.value)} autoComplete="off" />}
+          {(a) => <input {...a} name="displayName" value={displayName} onChange={(e) => edit('displayName', setDisplayName)(e.target.value)} autoComplete="off" />}
         </Field>
         <Field name="password" label={t('users.field.password')} hint={t('users.field.passwordHint')} error={issueFor('password')}>
-          {(a) => <input {...a} name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />}
+          {(a) => <input {...a} name="password" type="password" value={password} onChange={(e) => edit('password', setPassword)(e.target.value)} autoComplete="new-password" />}
         </Field>
         <fieldset className={issueFor('roles') ? 'fieldset field-invalid' : 'fieldset'}>
           <legend>{t('users.field.roles')}</legend>
@@ -192,7 +201,7 @@ function UserForm({ onCancel, onCreated }: { onCancel(): void; onCreated(user: U
                   name="roles"
                   value={role}
                   checked={roles.includes(role)}
-                  onChange={(e) => setRoles((current) => (e.target.checked ? [...current, role] : current.filter((r) => r !== role)))}
+                  onChange={(e) => edit('roles', setRoles)(e.target.checked ? [...roles, role] : roles.filter((r) => r !== role))}
                 />
                 {t(`role.${role}`)}
               </label>

@@ -5,7 +5,7 @@ import { formatLocalDateTime, useI18n } from '../i18n/i18n.tsx';
 import { Brand } from '../screens/login.screen.tsx';
 import { useLive } from '../state/live.tsx';
 import { useSession, useSignedIn } from '../state/session.tsx';
-import { hrefFor } from './hash-route.ts';
+import { hrefFor, navigate } from './hash-route.ts';
 import { LanguageSwitch } from './language-switch.tsx';
 import { SCREENS, type ScreenDefinition, type ScreenId } from './screens.ts';
 
@@ -79,7 +79,7 @@ function Header() {
           ))}
         </span>
       </div>
-      <button type="button" className="btn btn-ghost btn-small" onClick={() => void logout()} data-testid="logout">
+      <button type="button" className="btn btn-ghost btn-small" onClick={() => void logout().then(() => navigate('overview'))} data-testid="logout">
         <Icon name="logout" />
         <span>{t('header.logout')}</span>
       </button>
