@@ -31,7 +31,8 @@ export function createErrorHandler(log: Logger) {
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';
       const issues = err.validation.map((v) => ({
-        path: [where, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+        // Body fields are named as they are in the body (like the services' own issues); query and params get a prefix.
+        path: [...(where === 'body' ? [] : [where]), ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
         message: v.message ?? 'invalid',
       }));
       return reply.code(400).send(errorBody(ERROR_CODES.VALIDATION, `The request ${where} is not valid.`, issues));

@@ -60,7 +60,7 @@ describe('camera administration over HTTP', () => {
     }
     const schema = await sys.api('/api/cameras', { token, body: { name: '', sourceKind: 'rtmp', sourceUrl: 'x', latitude: 123 } });
     expect(schema.status).toBe(400);
-    expect(schema.body.error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['body.name', 'body.sourceKind', 'body.latitude']));
+    expect(schema.body.error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['name', 'sourceKind', 'latitude']));
     const count = await sys.api('/api/cameras', { token });
     expect(count.body.items.every((c: { name: string }) => c.name !== 'x')).toBe(true);
   });

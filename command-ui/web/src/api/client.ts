@@ -41,11 +41,11 @@ export class ApiError extends Error {
 }
 
 /**
- * The field an issue belongs to. Request-validation issues name where the value was
- * (`body.sourceUrl`); service-level issues name the field alone (`sourceUrl`).
+ * The field an issue belongs to. Body issues name the field alone (`sourceUrl`); query and
+ * path parameters carry a prefix (`querystring.limit`, `params.id`), which is dropped here.
  */
 export function issueField(issue: ErrorIssue): string {
-  return issue.path.replace(/^(body|querystring|params)(\.|$)/, '');
+  return issue.path.replace(/^(querystring|params)(\.|$)/, '');
 }
 
 /** The messages of the issues for one field (or its sub-fields), joined; undefined when none. */

@@ -3,9 +3,9 @@ import { useSignedIn } from '../state/session.tsx';
 
 /** Shown when the address names a screen the user's roles do not permit. */
 export function ForbiddenScreen() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { user } = useSignedIn();
-  const roles = user.roles.map((r) => t(`role.${r}`)).join(', ');
+  const roles = new Intl.ListFormat(locale, { type: 'conjunction' }).format(user.roles.map((r) => t(`role.${r}`)));
   return (
     <section className="screen" data-testid="forbidden">
       <div className="refusal" role="alert">
