@@ -30,7 +30,10 @@ step() {
 
 step typecheck npx tsc -p tsconfig.json
 step lint npm run --silent lint
-step tests npx vitest run "$@"
+rm -f test-results/vitest.json
+step tests npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
+# One plain closing line that any CI reads the same way: "tests: N passed, N failed[, N skipped]".
+node scripts/test-summary.mjs test-results/vitest.json || failed+=("test summary")
 
 if ((${#failed[@]})); then
   say "FAILED: ${failed[*]} ($(elapsed))"

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { startArgus, type ArgusInstance } from '../../cli/serve.ts';
 import { createLogger } from '../../config/logger.ts';
 import { loadConfig } from '../../config/load.ts';
+import { ConflictError } from '../../contracts/errors.ts';
 import type { Role } from '../../contracts/roles.ts';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -59,11 +60,14 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   const argus = await startArgus(config, { log: createLogger(config) });
   const baseUrl = argus.url!;
   const admin = { username: 'chief', password: 'chief-password-1' };
-  if (!options.dataDir || argus.firstAdmin) {
+  try {
     await argus.services.users.create({ username: admin.username, displayName: 'Chief', password: admin.password, roles: ['admin'] }, null, {
       ip: null,
       userAgent: null,
     });
+  } catch (err) {
+    // A restart on the same data, or a second system on a shared database: the admin is there already.
+    if (!(err instanceof ConflictError)) throw err;
   }
 
   async function api(path: string, init: { method?: string; token?: string | null; body?: unknown } = {}): Promise<{ status: number; body: any }> {
