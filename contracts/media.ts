@@ -63,3 +63,32 @@ export const ptzCommandSchema = z.discriminatedUnion('action', [
 export type PtzCommand = z.infer<typeof ptzCommandSchema>;
 export const ptzPresetSchema = z.object({ token: z.string(), name: z.string() });
 export type PtzPreset = z.infer<typeof ptzPresetSchema>;
+
+// ---------- video wall layouts (saved per user) ----------
+export const WALL_GRIDS = [1, 4, 9, 16, 25, 36] as const;
+export const wallGridSchema = z.union([z.literal(1), z.literal(4), z.literal(9), z.literal(16), z.literal(25), z.literal(36)]);
+export const wallTourSchema = z
+  .object({
+    /** Cameras cycled through, in order. */
+    cameraIds: z.array(z.string().uuid()).min(1).max(500),
+    intervalSeconds: z.number().int().min(3).max(3600),
+    /** 'wall': every tile moves on by one page of cameras; 'tile': only tile `tileIndex` cycles. */
+    scope: z.enum(['wall', 'tile']),
+    tileIndex: z.number().int().min(0).max(35).nullable().default(null),
+  })
+  .strict();
+export const wallLayoutInputSchema = z
+  .object({
+    grid: wallGridSchema,
+    /** Camera shown in each tile, by tile index; null for an empty tile. */
+    tiles: z.array(z.string().uuid().nullable()).max(36),
+    tour: wallTourSchema.nullable().default(null),
+  })
+  .strict();
+export type WallLayoutInput = z.infer<typeof wallLayoutInputSchema>;
+export const wallLayoutSchema = wallLayoutInputSchema.extend({
+  name: z.string(),
+  updatedAt: z.string(),
+});
+export type WallLayout = z.infer<typeof wallLayoutSchema>;
+export const layoutNameSchema = z.string().trim().min(1).max(64);
