@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startAnalyticsRole } from '../analytics/analytics.role.ts';
 import { buildApi } from '../command-ui/server/app.ts';
 import { RedisEventBus } from '../command-ui/server/redis-event-bus.ts';
 import { AuthService } from '../command-ui/server/services/auth.service.ts';
 import { CamerasService } from '../command-ui/server/services/cameras.service.ts';
+import { MediaService } from '../command-ui/server/services/media.service.ts';
 import type { EventBus } from '../command-ui/server/services/event-bus.ts';
 import { SitesService } from '../command-ui/server/services/sites.service.ts';
 import { SystemService } from '../command-ui/server/services/system.service.ts';
@@ -22,6 +24,8 @@ import { migrateToLatest } from '../storage/migrator.ts';
 import { openRedis, type RedisHandle } from '../storage/redis.ts';
 import { AuditRepository } from '../storage/repositories/audit.repository.ts';
 import { CamerasRepository } from '../storage/repositories/cameras.repository.ts';
+import { RecordingsRepository } from '../storage/repositories/recordings.repository.ts';
+import { WallLayoutsRepository } from '../storage/repositories/wall-layouts.repository.ts';
 import { SessionsRepository } from '../storage/repositories/sessions.repository.ts';
 import { SitesRepository } from '../storage/repositories/sites.repository.ts';
 import { UsersRepository } from '../storage/repositories/users.repository.ts';
@@ -67,6 +71,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
     const audit = new AuditRepository(database.db);
     const cameras = new CamerasRepository(database.db);
     const sites = new SitesRepository(database.db);
+    const recordings = new RecordingsRepository(database.db);
     const secrets = SecretBox.fromConfig(config);
 
     const redis = await openRedis(config, log);
@@ -91,6 +96,13 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       users: new UsersService({ users, sessions, audit, log: log.child({ module: 'users' }) }),
       cameras: new CamerasService({ cameras, audit, secrets, events: lateEvents, log: log.child({ module: 'cameras' }) }),
       sites: new SitesService({ sites, audit }),
+      media: new MediaService({
+        layouts: new WallLayoutsRepository(database.db),
+        recordings,
+        cameras,
+        audit,
+        recordingsDir: join(config.dataDir, 'recordings'),
+      }),
       system: new SystemService({
         probes: {
           version: VERSION,

@@ -220,6 +220,15 @@ export interface AuditLogTable {
   ip: string | null;
 }
 
+export interface WallLayoutsTable {
+  user_id: string;
+  name: string;
+  grid: number;
+  tiles: ColumnType<Array<string | null>, string, string>;
+  tour: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -236,6 +245,7 @@ export interface Database {
   incident_events: IncidentEventsTable;
   units: UnitsTable;
   audit_log: AuditLogTable;
+  wall_layouts: WallLayoutsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

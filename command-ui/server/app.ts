@@ -12,6 +12,7 @@ import { registerAuth } from './auth.plugin.ts';
 import { createErrorHandler, errorBody } from './errors.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerCameraRoutes } from './routes/cameras.routes.ts';
+import { registerMediaRoutes } from './routes/media.routes.ts';
 import { registerSystemRoutes } from './routes/system.routes.ts';
 import type { ApiServices, ZodApp } from './routes/types.ts';
 import { registerUserRoutes } from './routes/users.routes.ts';
@@ -51,6 +52,7 @@ export async function buildApi({ config, log, services, version }: BuildApiOptio
   registerAuthRoutes(app, services, { loginRateLimitPerMinute: config.auth.loginRateLimitPerMinute });
   registerUserRoutes(app, services);
   registerCameraRoutes(app, services);
+  registerMediaRoutes(app, services);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial.ts';
 import { faceVectorMigration } from './0002-face-vector.ts';
+import { wallLayoutsMigration } from './0003-wall-layouts.ts';
 import type { MigrationCapabilities } from './capabilities.ts';
 
 export type { MigrationCapabilities } from './capabilities.ts';
@@ -9,6 +10,7 @@ export type { MigrationCapabilities } from './capabilities.ts';
 export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: (caps: MigrationCapabilities) => Migration]> = [
   ['0001-initial', initialMigration],
   ['0002-face-vector', faceVectorMigration],
+  ['0003-wall-layouts', wallLayoutsMigration],
 ];
 
 /** An in-code provider; the capabilities decide the optional parts (pgvector, pg_trgm). */

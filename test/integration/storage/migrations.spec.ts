@@ -18,6 +18,7 @@ const ALL_TABLES = [
   'sites',
   'units',
   'users',
+  'wall_layouts',
   'watchlist_entries',
   'watchlists',
 ];
@@ -49,12 +50,13 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     // Nothing pending: a second run applies nothing.
     expect(await migrateToLatest(adb)).toEqual([]);
 
-    // One step down reverts only the newest.
+    // One step down reverts only the newest; the next one takes the vector column.
     expect(await migrateDown(adb, 1)).toEqual([names.at(-1)]);
-    expect(await listTables(adb)).toEqual(ALL_TABLES);
+    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'wall_layouts'));
+    expect(await migrateDown(adb, 1)).toEqual(['0002-face-vector']);
     expect(await columnNames(adb, 'face_embeddings')).not.toContain('vec');
 
-    expect(await migrateDown(adb, 'all')).toEqual(names.slice(0, -1).reverse());
+    expect(await migrateDown(adb, 'all')).toEqual(names.slice(0, -2).reverse());
     expect(await listTables(adb)).toEqual([]);
     expect((await listMigrations(adb)).every((m) => m.executedAt === null)).toBe(true);
     expect(await migrateDown(adb, 'all')).toEqual([]);
