@@ -68,6 +68,20 @@ module.exports = {
       to: { path: '^ingest/' },
     },
     {
+      name: 'roles-not-api-server',
+      severity: 'error',
+      comment: 'ingest and analytics do not reach into the API server; the role entry point (cli/) wires them.',
+      from: { path: '^(ingest|analytics)/' },
+      to: { path: '^command-ui/' },
+    },
+    {
+      name: 'api-server-not-roles',
+      severity: 'error',
+      comment: 'The API server talks to ingest and analytics through ports that cli/serve.ts fills in, not by importing them.',
+      from: { path: '^command-ui/server/' },
+      to: { path: '^(ingest|analytics)/' },
+    },
+    {
       name: 'web-only-contracts',
       severity: 'error',
       comment:

@@ -18,6 +18,7 @@ import type { Config } from '../config/schema.ts';
 import { UnavailableError } from '../contracts/errors.ts';
 import { ROLES } from '../contracts/roles.ts';
 import { startIngestRole } from '../ingest/ingest.role.ts';
+import { OnvifDevices } from '../ingest/onvif/onvif-devices.ts';
 import { openDatabase, type ArgusDatabase } from '../storage/database.ts';
 import { JobQueue, JobWorker, type JobHandlers } from '../storage/job-queue.ts';
 import { migrateToLatest } from '../storage/migrator.ts';
@@ -94,7 +95,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
     const services: ApiServices = {
       auth,
       users: new UsersService({ users, sessions, audit, log: log.child({ module: 'users' }) }),
-      cameras: new CamerasService({ cameras, audit, secrets, events: lateEvents, log: log.child({ module: 'cameras' }) }),
+      cameras: new CamerasService({ cameras, audit, secrets, events: lateEvents, log: log.child({ module: 'cameras' }), onvif: new OnvifDevices() }),
       sites: new SitesService({ sites, audit }),
       media: new MediaService({
         layouts: new WallLayoutsRepository(database.db),

@@ -117,6 +117,11 @@ export const cameraSchema = z.object({
   /** Source URL with any credentials removed. */
   sourceUrl: z.string(),
   subStreamUrl: z.string().nullable(),
+  /** ONVIF cameras: the main stream URI the device reported when it was added (no credentials). */
+  streamUrl: z.string().nullable(),
+  snapshotUrl: z.string().nullable(),
+  /** ONVIF cameras: manufacturer, model, firmware as the device reported them. */
+  deviceInfo: z.record(z.string(), z.string()).nullable(),
   hasCredentials: z.boolean().describe('Whether a user name/password is stored (never returned)'),
   username: z.string().nullable(),
   siteId: idSchema.nullable(),

@@ -17,6 +17,7 @@ export type ProcessRole = z.infer<typeof processRoleSchema>;
 export const PERMISSIONS = {
   'cameras.view': ['admin', 'commander', 'dispatcher', 'analyst', 'checkpoint', 'patrol'],
   'cameras.manage': ['admin'],
+  'cameras.control': ['admin', 'commander', 'dispatcher'],
   'users.manage': ['admin'],
   'audit.view': ['admin'],
   'alerts.view': ['admin', 'commander', 'dispatcher', 'analyst', 'checkpoint', 'patrol'],

@@ -63,6 +63,12 @@ export interface CamerasTable {
   status: Generated<string>;
   status_reason: string | null;
   status_changed_at: Timestamp | null;
+  /** ONVIF cameras: the main stream URI the device gave (no credentials). */
+  stream_url: string | null;
+  snapshot_url: string | null;
+  /** ONVIF media profile token used for PTZ. */
+  onvif_profile: string | null;
+  device_info: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
   created_at: CreatedAt;
   updated_at: GeneratedTimestamp;
 }

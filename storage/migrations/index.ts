@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial.ts';
 import { faceVectorMigration } from './0002-face-vector.ts';
 import { wallLayoutsMigration } from './0003-wall-layouts.ts';
+import { cameraStreamsMigration } from './0004-camera-streams.ts';
 import type { MigrationCapabilities } from './capabilities.ts';
 
 export type { MigrationCapabilities } from './capabilities.ts';
@@ -11,6 +12,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: (caps: M
   ['0001-initial', initialMigration],
   ['0002-face-vector', faceVectorMigration],
   ['0003-wall-layouts', wallLayoutsMigration],
+  ['0004-camera-streams', cameraStreamsMigration],
 ];
 
 /** An in-code provider; the capabilities decide the optional parts (pgvector, pg_trgm). */

@@ -7,7 +7,7 @@ import type { CameraRow, Database } from '../schema.ts';
 import { defined, iso, isoOrNull, page, toCount, type Page, type PageResult } from './map.ts';
 
 /** A camera as storage knows it: the API camera plus the sealed password. */
-export type CameraRecord = Camera & { passwordEnc: string | null };
+export type CameraRecord = Camera & { passwordEnc: string | null; onvifProfile: string | null };
 
 export interface NewCamera {
   name: string;
@@ -23,6 +23,11 @@ export interface NewCamera {
   longitude?: number | null;
   ptz?: boolean;
   enabled?: boolean;
+  /** What an ONVIF device reported (see migration 0004). */
+  streamUrl?: string | null;
+  snapshotUrl?: string | null;
+  onvifProfile?: string | null;
+  deviceInfo?: Record<string, string> | null;
 }
 
 export type CameraPatch = Partial<NewCamera>;
@@ -32,11 +37,13 @@ export type CameraPatch = Partial<NewCamera>;
  * hold no credentials, which live in username/passwordEnc, but a hand-typed one might).
  */
 export function toCamera(record: CameraRecord): Camera {
-  const { passwordEnc: _sealed, ...camera } = record;
+  const { passwordEnc: _sealed, onvifProfile: _profile, ...camera } = record;
   return {
     ...camera,
     sourceUrl: redactUrl(camera.sourceUrl),
     subStreamUrl: camera.subStreamUrl === null ? null : redactUrl(camera.subStreamUrl),
+    streamUrl: camera.streamUrl === null ? null : redactUrl(camera.streamUrl),
+    snapshotUrl: camera.snapshotUrl === null ? null : redactUrl(camera.snapshotUrl),
   };
 }
 
@@ -47,6 +54,10 @@ function toRecord(row: CameraRow): CameraRecord {
     sourceKind: row.source_kind as Camera['sourceKind'],
     sourceUrl: row.source_url,
     subStreamUrl: row.sub_stream_url,
+    streamUrl: row.stream_url,
+    snapshotUrl: row.snapshot_url,
+    deviceInfo: (row.device_info as Record<string, string> | null) ?? null,
+    onvifProfile: row.onvif_profile,
     hasCredentials: row.password_enc !== null || row.username !== null,
     username: row.username,
     siteId: row.site_id,
@@ -76,6 +87,10 @@ function columns(input: CameraPatch) {
     longitude: input.longitude,
     ptz: input.ptz,
     enabled: input.enabled,
+    stream_url: input.streamUrl,
+    snapshot_url: input.snapshotUrl,
+    onvif_profile: input.onvifProfile,
+    device_info: input.deviceInfo === undefined ? undefined : input.deviceInfo === null ? null : JSON.stringify(input.deviceInfo),
   });
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idParamsSchema } from '../../../contracts/api.ts';
-import { layoutNameSchema, recordingSchema, wallLayoutInputSchema, wallLayoutSchema } from '../../../contracts/media.ts';
+import { layoutNameSchema, ptzCommandSchema, ptzPresetSchema, recordingSchema, wallLayoutInputSchema, wallLayoutSchema } from '../../../contracts/media.ts';
 import { authorize, principalOf, requestMeta } from '../auth.plugin.ts';
 import { ERROR_CODES } from '../../../contracts/errors.ts';
 import { errorBody } from '../errors.ts';
@@ -15,6 +15,7 @@ const recordingsQuerySchema = z
 
 export function registerMediaRoutes(app: ZodApp, services: ApiServices): void {
   const view = authorize(services.auth, 'cameras.view');
+  const control = authorize(services.auth, 'cameras.control');
   const layoutParams = z.object({ name: layoutNameSchema }).strict();
 
   app.get(
@@ -76,5 +77,28 @@ export function registerMediaRoutes(app: ZodApp, services: ApiServices): void {
       }
       return reply.send(file.stream);
     },
+  );
+
+  app.post(
+    '/api/cameras/:id/ptz',
+    {
+      preHandler: control,
+      schema: {
+        tags: ['cameras'],
+        summary: 'Move a PTZ camera, stop it, go to or save a preset (ONVIF cameras)',
+        params: idParamsSchema,
+        body: ptzCommandSchema,
+        response: { 200: z.object({ token: z.string().optional() }), 404: errorResponseSchema, 503: errorResponseSchema, ...authErrors },
+      },
+    },
+    async (request) => services.cameras.ptz(request.params.id, request.body, principalOf(request), requestMeta(request)),
+  );
+  app.get(
+    '/api/cameras/:id/ptz/presets',
+    {
+      preHandler: view,
+      schema: { tags: ['cameras'], summary: 'The presets of a PTZ camera', params: idParamsSchema, response: { 200: z.array(ptzPresetSchema), 404: errorResponseSchema, ...authErrors } },
+    },
+    async (request) => services.cameras.ptzPresets(request.params.id),
   );
 }

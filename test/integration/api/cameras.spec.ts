@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOnvifSimulator } from '../../helpers/onvif-simulator.ts';
 import { startTestSystem, type TestSystem } from '../../helpers/system.ts';
 
 describe('camera administration over HTTP', () => {
@@ -39,10 +40,15 @@ describe('camera administration over HTTP', () => {
     expect(list.body.items.map((c: { id: string }) => c.id)).toContain(res.body.id);
   });
 
-  it('accepts an ONVIF address and fills in the device service path', async () => {
-    const res = await sys.api('/api/cameras', { token, body: { name: 'Dome', sourceKind: 'onvif', sourceUrl: '127.0.0.1:8000', username: 'admin', password: 'pw' } });
-    expect(res.status).toBe(201);
-    expect(res.body.sourceUrl).toBe('http://127.0.0.1:8000/onvif/device_service');
+  it('accepts an ONVIF host:port and fills in the device service path', async () => {
+    const sim = await startOnvifSimulator({ username: 'admin', password: 'pw' });
+    try {
+      const res = await sys.api('/api/cameras', { token, body: { name: 'Dome', sourceKind: 'onvif', sourceUrl: `127.0.0.1:${sim.port}`, username: 'admin', password: 'pw' } });
+      expect(res.status).toBe(201);
+      expect(res.body.sourceUrl).toBe(`http://127.0.0.1:${sim.port}/onvif/device_service`);
+    } finally {
+      await sim.stop();
+    }
   });
 
   it('refuses bad addresses with the field that is wrong', async () => {

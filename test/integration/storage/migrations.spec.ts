@@ -50,13 +50,15 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     // Nothing pending: a second run applies nothing.
     expect(await migrateToLatest(adb)).toEqual([]);
 
-    // One step down reverts only the newest; the next one takes the vector column.
-    expect(await migrateDown(adb, 1)).toEqual([names.at(-1)]);
+    // Step by step down: each migration reverts only its own part.
+    expect(await migrateDown(adb, 1)).toEqual(['0004-camera-streams']);
+    expect(await columnNames(adb, 'cameras')).not.toContain('stream_url');
+    expect(await migrateDown(adb, 1)).toEqual(['0003-wall-layouts']);
     expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'wall_layouts'));
     expect(await migrateDown(adb, 1)).toEqual(['0002-face-vector']);
     expect(await columnNames(adb, 'face_embeddings')).not.toContain('vec');
 
-    expect(await migrateDown(adb, 'all')).toEqual(names.slice(0, -2).reverse());
+    expect(await migrateDown(adb, 'all')).toEqual(['0001-initial']);
     expect(await listTables(adb)).toEqual([]);
     expect((await listMigrations(adb)).every((m) => m.executedAt === null)).toBe(true);
     expect(await migrateDown(adb, 'all')).toEqual([]);
