@@ -17,7 +17,6 @@ import { createLogger, type Logger } from '../config/logger.ts';
 import type { Config } from '../config/schema.ts';
 import { UnavailableError } from '../contracts/errors.ts';
 import { ROLES } from '../contracts/roles.ts';
-import { startIngestRole } from '../ingest/ingest.role.ts';
 import { OnvifDevices } from '../ingest/onvif/onvif-devices.ts';
 import { openDatabase, type ArgusDatabase } from '../storage/database.ts';
 import { JobQueue, JobWorker, type JobHandlers } from '../storage/job-queue.ts';
@@ -31,6 +30,7 @@ import { SessionsRepository } from '../storage/repositories/sessions.repository.
 import { SitesRepository } from '../storage/repositories/sites.repository.ts';
 import { UsersRepository } from '../storage/repositories/users.repository.ts';
 import { SecretBox } from '../storage/secret-box.ts';
+import { startMedia, type MediaParts } from './media.wiring.ts';
 import { VERSION } from './version.ts';
 
 export interface ArgusInstance {
@@ -42,6 +42,7 @@ export interface ArgusInstance {
   redis: RedisHandle;
   services: ApiServices;
   jobs: JobQueue;
+  media: MediaParts;
   /** Credentials of the administrator created on this (first) start, else null. Print once. */
   firstAdmin: { username: string; password: string } | null;
   stop(): Promise<void>;
@@ -87,10 +88,11 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
 
     // Events reach sockets through this process's gateway when it runs the api role, else through Redis.
     let gateway: SocketGateway | null = null;
-    let events: EventBus;
+    // Services get this forwarder; it reaches sockets once the gateway (or the Redis emitter) exists.
+    let events: EventBus | null = null;
     const lateEvents: EventBus = {
-      toPermitted: (...a) => events.toPermitted(...a),
-      toRooms: (...a) => events.toRooms(...a),
+      toPermitted: (...a) => events?.toPermitted(...a),
+      toRooms: (...a) => events?.toRooms(...a),
     };
     const services: ApiServices = {
       auth,
@@ -115,6 +117,9 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
         jobs,
       }),
     };
+
+    const media = await startMedia({ config, log, redis, cameras, recordings, secrets, events: lateEvents, frameSink: null });
+    closers.push(() => media.close());
 
     let url: string | null = null;
     if (roles.has('api')) {
@@ -155,7 +160,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
     if (roles.has('worker')) {
       const handlers: JobHandlers = {
         'notice.broadcast': async (payload, { jobId }) => {
-          events.toRooms(
+          lateEvents.toRooms(
             ROLES.map((r) => `role:${r}`),
             'notice',
             { id: jobId, level: payload.level, text: payload.text, at: new Date().toISOString() },
@@ -171,10 +176,6 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       closers.push(() => worker.close());
       await worker.waitUntilReady();
       await jobs.schedule('sessions.prune', {}, 60 * 60 * 1000);
-    }
-    if (roles.has('ingest')) {
-      const ingest = startIngestRole(log.child({ module: 'ingest' }));
-      closers.push(() => ingest.close());
     }
     if (roles.has('analytics')) {
       const analytics = startAnalyticsRole(log.child({ module: 'analytics' }));
@@ -193,6 +194,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       redis,
       services,
       jobs,
+      media,
       firstAdmin,
       stop: () => (stopped ??= stop()),
     };

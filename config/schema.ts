@@ -94,6 +94,72 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Encryption of secrets at rest'),
+    ingest: z
+      .object({
+        transport: z.enum(['tcp', 'udp']).default('tcp').describe('RTSP transport to cameras (TCP survives packet loss; UDP has less delay)'),
+        roundSeconds: z.number().int().min(1).max(60).default(5).describe('How often ingest checks which cameras it should pull'),
+        leaseSeconds: z.number().int().min(3).max(120).default(15).describe('A dead ingest process loses its cameras after this long'),
+        watchdogSeconds: z.number().int().min(2).max(300).default(10).describe('An ffmpeg that produced no video this long is restarted'),
+        backoffSeconds: z.array(z.number().min(0.1).max(3600)).min(1).default([1, 5, 10, 30, 60]).describe('Reconnect delays, step by step'),
+        analytics: z
+          .object({
+            fps: z.number().min(0.2).max(30).default(5).describe('Frames per second decoded for recognition'),
+            width: z.number().int().min(160).max(3840).default(640).describe('Width of decoded frames (height keeps the aspect)'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Frames for analytics'),
+        recording: z
+          .object({
+            enabled: z.boolean().default(true).describe('Record every camera'),
+            segmentSeconds: z.number().int().min(10).max(3600).default(60).describe('Length of one recording file'),
+            maxAgeHours: z.number().min(1).max(24 * 365).default(72).describe('Recordings older than this are deleted'),
+            maxTotalGigabytes: z.number().min(0.1).max(1_000_000).default(50).describe('Oldest recordings are deleted beyond this total size'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Recording to <dataDir>/recordings'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Camera ingest'),
+    relay: z
+      .object({
+        enabled: z.boolean().default(true).describe('Start the Janus WebRTC relay for live video'),
+        janusPath: z.string().min(1).default('/usr/bin/janus').describe('The Janus program'),
+        janusLibDir: z.string().nullable().default(null).describe("Folder of Janus's plugins and transports; null: the usual places"),
+        apiHost: z.string().min(1).default('127.0.0.1').describe('Address the Janus HTTP API binds to (only Argus talks to it)'),
+        apiPort: z.number().int().min(0).max(65535).default(0).describe('Port of the Janus HTTP API; 0 picks a free one'),
+        iceInterfaces: z
+          .array(z.string().min(1))
+          .min(1)
+          .default(['lo'])
+          .describe("Interfaces or address prefixes Janus offers WebRTC candidates on; ['lo'] keeps live video on this machine"),
+        rtpHost: z.string().min(1).default('127.0.0.1').describe('Address the relay receives camera RTP on'),
+        rtpPorts: z
+          .object({ min: z.number().int().min(1024).max(65534), max: z.number().int().min(1025).max(65535) })
+          .strict()
+          .default({ min: 20000, max: 20999 })
+          .describe('UDP ports for camera RTP inputs'),
+        webrtcPorts: z
+          .object({ min: z.number().int().min(1024).max(65534), max: z.number().int().min(1025).max(65535) })
+          .strict()
+          .default({ min: 21000, max: 21999 })
+          .describe('UDP ports for WebRTC viewers'),
+        viewerAnswerSeconds: z.number().int().min(5).max(300).default(30).describe('A viewer that has not answered the offer by then is closed'),
+        logLevel: z.number().int().min(0).max(7).default(3).describe('Janus log level, 0 (nothing) to 7 (everything)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Live video relay (Janus)'),
+    demo: z
+      .object({
+        cameras: z.boolean().default(false).describe('Serve demo cameras from the demo media and add them on first start (npm start turns this on)'),
+        port: z.number().int().min(1).max(65535).default(8554).describe('RTSP port of the demo cameras (a free one is used when taken)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Demo cameras'),
     log: z
       .object({ level: logLevel.default('info').describe('Log level'), pretty: z.boolean().default(false).describe('Human-readable log lines') })
       .strict()

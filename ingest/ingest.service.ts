@@ -10,6 +10,8 @@ export interface IngestCamera {
   name: string;
   sourceKind: CameraSourceKind;
   sourceUrl: string;
+  /** ONVIF cameras: the stream the device reported; pulled instead of sourceUrl. */
+  streamUrl: string | null;
   subStreamUrl: string | null;
   username: string | null;
   password: string | null;
@@ -40,7 +42,7 @@ interface Running {
 
 /** What, if changed, means the session must be restarted. */
 export function cameraFingerprint(c: IngestCamera): string {
-  return createHash('sha256').update(JSON.stringify([c.sourceKind, c.sourceUrl, c.subStreamUrl, c.username, c.password])).digest('hex');
+  return createHash('sha256').update(JSON.stringify([c.sourceKind, c.sourceUrl, c.streamUrl, c.subStreamUrl, c.username, c.password])).digest('hex');
 }
 
 /**

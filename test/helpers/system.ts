@@ -48,7 +48,10 @@ export interface TestSystemOptions {
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'argus-test-'));
   const prefix = `argus-test-${randomBytes(6).toString('hex')}`;
+  // Tests that need cameras pulled or live video ask for the ingest role and the relay themselves.
   const base = {
+    roles: ['api', 'worker'],
+    relay: { enabled: false },
     dataDir,
     server: { host: '127.0.0.1', port: 0 },
     redis: { url: TEST_REDIS_URL, startLocal: false, prefix },

@@ -9,6 +9,7 @@ const cam = (id: string, url = `rtsp://127.0.0.1/${id}`): IngestCamera => ({
   name: id,
   sourceKind: 'rtsp',
   sourceUrl: url,
+  streamUrl: null,
   subStreamUrl: null,
   username: null,
   password: null,

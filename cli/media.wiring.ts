@@ -1,0 +1,181 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { EventBus } from '../command-ui/server/services/event-bus.ts';
+import type { Logger } from '../config/logger.ts';
+import type { Config } from '../config/schema.ts';
+import { filePathOf } from '../contracts/camera-source.ts';
+import type { FrameSink } from '../contracts/frames.ts';
+import { startDemoCameras, type DemoCameras } from '../ingest/demo/demo-cameras.ts';
+import { IngestService, type IngestCamera } from '../ingest/ingest.service.ts';
+import { DisabledRelay, startJanusRelay, type LiveRelay } from '../ingest/relay/live-relay.ts';
+import { applyRetention, listAllSegments } from '../ingest/stream/recording-retention.ts';
+import { StreamSession } from '../ingest/stream/stream-session.ts';
+import { CameraLeases } from '../storage/camera-leases.ts';
+import type { RedisHandle } from '../storage/redis.ts';
+import type { CamerasRepository } from '../storage/repositories/cameras.repository.ts';
+import type { RecordingsRepository } from '../storage/repositories/recordings.repository.ts';
+import type { SecretBox } from '../storage/secret-box.ts';
+
+/** The address ffmpeg pulls: the stream of an ONVIF camera, the RTSP URL, or a file path; credentials put in. */
+export function pullUrl(camera: IngestCamera): string {
+  if (camera.sourceKind === 'file') return filePathOf(camera.sourceUrl);
+  const url = new URL(camera.sourceKind === 'onvif' ? (camera.streamUrl ?? camera.sourceUrl) : camera.sourceUrl);
+  if (camera.username) url.username = encodeURIComponent(camera.username);
+  if (camera.password) url.password = encodeURIComponent(camera.password);
+  return url.toString();
+}
+
+export interface MediaParts {
+  relay: LiveRelay;
+  ingest: IngestService | null;
+  demo: DemoCameras | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Live video and camera ingest for this process: the Janus relay (when it runs the api or ingest
+ * role), and for the ingest role one stream session per leased camera, the recordings index and
+ * retention. Frames go to `frameSink` when analytics runs in this process.
+ */
+export async function startMedia(deps: {
+  config: Config;
+  log: Logger;
+  redis: RedisHandle;
+  cameras: CamerasRepository;
+  recordings: RecordingsRepository;
+  secrets: SecretBox;
+  events: EventBus;
+  frameSink: FrameSink | null;
+}): Promise<MediaParts> {
+  const { config, log } = deps;
+  const roles = new Set(config.roles);
+  const closers: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    while (closers.length) await closers.pop()!().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'error while stopping media'));
+  };
+
+  let relay: LiveRelay = new DisabledRelay('live video is turned off in the configuration (relay.enabled: false)');
+  if (config.relay.enabled && (roles.has('api') || roles.has('ingest'))) {
+    try {
+      const janus = await startJanusRelay(config.relay, { dataDir: config.dataDir, log: log.child({ module: 'relay' }) });
+      relay = janus;
+      closers.push(() => janus.close());
+    } catch (err) {
+      const reason = `the live video relay could not start: ${(err as Error).message}`;
+      log.error({ err: (err as Error).message }, 'live video relay unavailable; cameras are still recorded and analysed');
+      relay = new DisabledRelay(reason);
+    }
+  }
+
+  let demo: DemoCameras | null = null;
+  if (config.demo.cameras && roles.has('ingest')) {
+    try {
+      demo = await startDemoCameras({ mediaDir: config.mediaDir, dataDir: config.dataDir, log, port: config.demo.port });
+      const d = demo;
+      closers.push(() => d.stop());
+      // Added once, on the first start with no cameras at all; afterwards they are ordinary cameras.
+      if ((await deps.cameras.list({ limit: 1, offset: 0 })).total === 0) {
+        for (const cam of d.cameras) {
+          await deps.cameras.create({ name: `Demo ${cam.name}`, sourceKind: 'rtsp', sourceUrl: cam.url, enabled: true });
+        }
+        log.info({ cameras: d.cameras.length }, 'demo cameras added');
+      }
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'demo cameras not started');
+    }
+  }
+
+  let ingest: IngestService | null = null;
+  if (roles.has('ingest')) {
+    const recordingsDir = join(config.dataDir, 'recordings');
+    const leaseClient = deps.redis.connect('leases');
+    closers.push(() => leaseClient.quit());
+    const leases = new CameraLeases(leaseClient, {
+      prefix: config.redis.prefix,
+      ownerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      ttlMs: config.ingest.leaseSeconds * 1000,
+    });
+    const ingestLog = log.child({ module: 'ingest' });
+    ingest = new IngestService(
+      {
+        listCameras: async () => {
+          const { items } = await deps.cameras.list({ limit: 10_000, offset: 0 });
+          return items
+            .filter((c) => c.enabled)
+            .map((c) => ({
+              id: c.id,
+              name: c.name,
+              sourceKind: c.sourceKind,
+              sourceUrl: c.sourceUrl,
+              streamUrl: c.streamUrl,
+              subStreamUrl: c.subStreamUrl,
+              username: c.username,
+              password: c.passwordEnc ? deps.secrets.open(c.passwordEnc) : null,
+            }));
+        },
+        leaseRound: (ids) => leases.round(ids),
+        releaseAll: () => leases.releaseAll(),
+        startSession: async (camera, onHealth) => {
+          const input = await relay.ensureCamera(camera.id).catch((err: unknown) => {
+            ingestLog.warn({ cameraId: camera.id, err: (err as Error).message }, 'no live relay input for this camera');
+            return null;
+          });
+          const session = new StreamSession({
+            cameraId: camera.id,
+            url: pullUrl(camera),
+            transport: config.ingest.transport,
+            relay: input ? { rtpPort: input.rtpPort, host: input.rtpHost } : null,
+            recording: config.ingest.recording.enabled ? { dir: join(recordingsDir, camera.id), segmentSeconds: config.ingest.recording.segmentSeconds } : null,
+            frames: deps.frameSink ? { fps: config.ingest.analytics.fps, width: config.ingest.analytics.width } : null,
+            frameSink: deps.frameSink,
+            backoffSeconds: config.ingest.backoffSeconds,
+            watchdogSeconds: config.ingest.watchdogSeconds,
+            log: ingestLog.child({ cameraId: camera.id }),
+            onHealth,
+          });
+          session.start();
+          return {
+            stop: async () => {
+              await session.stop();
+              await relay.removeCamera(camera.id).catch(() => undefined);
+            },
+          };
+        },
+        reportHealth: async (health) => {
+          await deps.cameras.setStatus(health.cameraId, health.status, health.reason);
+          deps.events.toPermitted('cameras.view', 'camera.status', { cameraId: health.cameraId, status: health.status, reason: health.reason, at: health.since });
+        },
+      },
+      ingestLog,
+      config.ingest.roundSeconds * 1000,
+    );
+    ingest.start();
+    const running = ingest;
+    closers.push(() => running.close());
+
+    // Finished segments go into the recordings table; retention deletes old files and their rows.
+    const policy = {
+      maxAgeHours: config.ingest.recording.maxAgeHours,
+      maxBytesPerCamera: null,
+      maxTotalBytes: Math.round(config.ingest.recording.maxTotalGigabytes * 1024 ** 3),
+    };
+    const indexRecordings = async () => {
+      const segments = await listAllSegments(recordingsDir);
+      const newest = new Map<string, number>();
+      for (const s of segments) newest.set(s.cameraId, Math.max(newest.get(s.cameraId) ?? 0, s.startedAt));
+      for (const s of segments) {
+        if (s.startedAt === newest.get(s.cameraId) || s.bytes === 0) continue; // still being written
+        await deps.recordings.add({ cameraId: s.cameraId, startedAt: new Date(s.startedAt), endedAt: new Date(s.endedAt), path: s.path, bytes: s.bytes }).catch(() => undefined);
+      }
+      const { deleted } = await applyRetention(recordingsDir, policy, Date.now(), ingestLog);
+      await deps.recordings.deleteByPaths(deleted.map((d) => d.segment.path));
+    };
+    const timer = setInterval(() => {
+      indexRecordings().catch((err: unknown) => ingestLog.warn({ err: (err as Error).message }, 'recordings index failed'));
+    }, 15_000);
+    closers.push(async () => clearInterval(timer));
+  }
+
+  return { relay, ingest, demo, close };
+}
