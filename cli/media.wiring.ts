@@ -173,7 +173,7 @@ export async function startMedia(deps: {
     };
     const timer = setInterval(() => {
       indexRecordings().catch((err: unknown) => ingestLog.warn({ err: (err as Error).message }, 'recordings index failed'));
-    }, 15_000);
+    }, Math.min(15, config.ingest.recording.segmentSeconds) * 1000);
     closers.push(async () => clearInterval(timer));
   }
 

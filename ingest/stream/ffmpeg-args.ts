@@ -1,0 +1,258 @@
+import { devNull } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/**
+ * ffmpeg command lines as data (CONVENTIONS.md §8). One ffmpeg process per camera stream pulls the
+ * camera once and feeds up to three outputs from that one connection:
+ *
+ *   (a) live relay  — the video copied, never transcoded, as RTP/H.264 (payload type 96) to a UDP port
+ *                     on loopback, with SPS/PPS in-band before every key frame so a relay (Janus) and
+ *                     the browsers behind it can start decoding at any key frame;
+ *   (b) recording   — the video copied into segments of fragmented MP4 (see RECORDING_FORMAT_OPTIONS);
+ *   (c) frames      — decoded at the analytics rate and width, raw bgr24 on stdout (pipe:1).
+ *
+ * Progress (`frame=`, `out_time_us=` ...) goes to fd 3 (`-progress pipe:3`) so that the supervisor sees
+ * that video flows even when there is no frame output; stderr carries the log (`level+info`: every line
+ * prefixed with its level), which the process adapter reads for errors and the frame size.
+ *
+ * The builder returns argument arrays; nothing here runs a process or logs. The URL (with any
+ * credentials) appears only in the returned argv.
+ */
+
+export const INPUT_KINDS = ['rtsp-tcp', 'rtsp-udp', 'file'] as const;
+export type InputKind = (typeof INPUT_KINDS)[number];
+
+/** Hardware decoding. Only `none` for now; presets for vaapi/cuda/qsv slot in beside it. */
+export const HW_ACCELS = ['none'] as const;
+export type HwAccel = (typeof HW_ACCELS)[number];
+
+export type PresetName = `${InputKind}/${HwAccel}`;
+
+/** The parts of an ffmpeg command line that vary by input kind and hardware acceleration. */
+export interface FfmpegPreset {
+  /** Options before the first `-i` that are not input options (log level, progress, ...). */
+  readonly globalArgs: readonly string[];
+  /** Input options placed right before `-i <url>`. */
+  readonly inputArgs: readonly string[];
+  /** Hardware decoding options, placed before the input options (empty for `none`). */
+  readonly hwaccelArgs: readonly string[];
+  /**
+   * Bitstream filter of the relay output. `dump_extra=freq=keyframe` repeats the SPS/PPS from the
+   * stream's extradata (the SDP's sprop-parameter-sets for RTSP) before every key frame: a camera that
+   * sends them only in the SDP would otherwise give the relay nothing to start decoding with.
+   * `h264_mp4toannexb` turns an MP4 file's length-prefixed H.264 into Annex B, inserting SPS/PPS
+   * before every IDR. null: none.
+   */
+  readonly relayBitstreamFilter: string | null;
+}
+
+const GLOBAL_ARGS = ['-hide_banner', '-nostdin', '-loglevel', 'level+info', '-nostats', '-progress', 'pipe:3'] as const;
+
+/** Short probing: the RTSP SDP already names codec and size, so ffmpeg need not read seconds of video first. */
+const PROBE_ARGS = ['-analyzeduration', '1000000', '-probesize', '500000'] as const;
+
+/** Socket I/O timeout of the RTSP demuxer (microseconds): a silent camera becomes an error after this. */
+export const RTSP_IO_TIMEOUT_US = 5_000_000;
+
+const RTSP_INPUT = (transport: 'tcp' | 'udp'): string[] => [
+  '-rtsp_transport',
+  transport,
+  '-timeout',
+  String(RTSP_IO_TIMEOUT_US),
+  '-fflags',
+  '+genpts',
+  ...PROBE_ARGS,
+];
+
+export const FFMPEG_PRESETS: Readonly<Record<PresetName, FfmpegPreset>> = Object.freeze({
+  'rtsp-tcp/none': {
+    globalArgs: GLOBAL_ARGS,
+    hwaccelArgs: [],
+    inputArgs: RTSP_INPUT('tcp'),
+    relayBitstreamFilter: 'dump_extra=freq=keyframe',
+  },
+  'rtsp-udp/none': {
+    globalArgs: GLOBAL_ARGS,
+    hwaccelArgs: [],
+    inputArgs: RTSP_INPUT('udp'),
+    relayBitstreamFilter: 'dump_extra=freq=keyframe',
+  },
+  'file/none': {
+    globalArgs: GLOBAL_ARGS,
+    hwaccelArgs: [],
+    // Read at the file's own rate, looped forever: a file behaves like a live camera (demos, tests).
+    inputArgs: ['-re', '-stream_loop', '-1', '-fflags', '+genpts'],
+    relayBitstreamFilter: 'h264_mp4toannexb',
+  },
+});
+
+/**
+ * Recording container: fragmented MP4 segments. Chosen over plain MP4, whose index (moov) is written
+ * only when a segment closes — a crash or SIGKILL would lose the whole open segment, and it cannot be
+ * played while being written. Fragmented MP4 (an empty moov first, then a fragment per key frame) is
+ * readable while written, loses at most the last GOP on a crash, is read by ffprobe/ffmpeg, plays in
+ * browsers' <video> and MSE without remuxing, and exports as .mp4. MPEG-TS would be as robust but needs
+ * remuxing for browsers.
+ */
+export const RECORDING_FORMAT_OPTIONS = 'movflags=+frag_keyframe+empty_moov+default_base_moof';
+/** Segment file names: UTC start time (the process runs with TZ=UTC), e.g. 20250101T120000Z.mp4. */
+export const RECORDING_FILE_PATTERN = '%Y%m%dT%H%M%SZ.mp4';
+/** Largest RTP packet of the relay: leaves room for SRTP and tunnel headers within a 1500-byte MTU. */
+export const RELAY_PACKET_SIZE = 1200;
+export const RELAY_PAYLOAD_TYPE = 96;
+
+/** Overrides from configuration: any part of a preset replaced, plus extra arguments per output. */
+export const ffmpegOverridesSchema = z
+  .object({
+    presets: z
+      .record(
+        z.string().regex(/^(rtsp-tcp|rtsp-udp|file)\/(none)$/, 'a preset name: <rtsp-tcp|rtsp-udp|file>/<none>'),
+        z
+          .object({
+            globalArgs: z.array(z.string()).optional().describe('Replaces the global options'),
+            hwaccelArgs: z.array(z.string()).optional().describe('Replaces the hardware decoding options'),
+            inputArgs: z.array(z.string()).optional().describe('Replaces the input options before -i'),
+            relayBitstreamFilter: z.string().nullable().optional().describe('Replaces the relay bitstream filter; null for none'),
+          })
+          .strict(),
+      )
+      .default({})
+      .describe('Per-preset replacements of argument lists'),
+    relayArgs: z.array(z.string()).default([]).describe('Extra options of the live relay output, before its URL'),
+    recordingArgs: z.array(z.string()).default([]).describe('Extra options of the recording output, before its file pattern'),
+    framesArgs: z.array(z.string()).default([]).describe('Extra options of the analytics frame output, before pipe:1'),
+  })
+  .strict()
+  .describe('ffmpeg command line overrides');
+export type FfmpegOverrides = z.input<typeof ffmpegOverridesSchema>;
+
+export interface FfmpegInputSpec {
+  kind: InputKind;
+  /** rtsp(s):// URL, credentials included (they stay in argv); or a file path / file:// URL for `file`. */
+  url: string;
+  hwaccel?: HwAccel;
+}
+
+export interface FfmpegRelaySpec {
+  rtpPort: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Where ffmpeg writes the relay's SDP; default the null device. (Without it ffmpeg prints the SDP to stdout, which carries frames.) */
+  sdpFile?: string;
+}
+
+export interface FfmpegRecordingSpec {
+  /** The camera's own folder, `<dataDir>/recordings/<cameraId>`. */
+  dir: string;
+  segmentSeconds: number;
+}
+
+export interface FfmpegFramesSpec {
+  fps: number;
+  /** Output width; the height follows the aspect ratio, rounded to an even number (`scale=<w>:-2`). */
+  width: number;
+}
+
+export interface FfmpegCommandSpec {
+  input: FfmpegInputSpec;
+  relay: FfmpegRelaySpec | null;
+  recording: FfmpegRecordingSpec | null;
+  frames: FfmpegFramesSpec | null;
+  overrides?: FfmpegOverrides;
+}
+
+/** The preset for an input kind and hardware acceleration, with configured replacements applied. */
+export function resolvePreset(kind: InputKind, hwaccel: HwAccel = 'none', overrides?: FfmpegOverrides): FfmpegPreset {
+  const name: PresetName = `${kind}/${hwaccel}`;
+  const base = FFMPEG_PRESETS[name];
+  const o = overrides?.presets?.[name];
+  if (!o) return base;
+  return {
+    globalArgs: o.globalArgs ?? base.globalArgs,
+    hwaccelArgs: o.hwaccelArgs ?? base.hwaccelArgs,
+    inputArgs: o.inputArgs ?? base.inputArgs,
+    relayBitstreamFilter: o.relayBitstreamFilter !== undefined ? o.relayBitstreamFilter : base.relayBitstreamFilter,
+  };
+}
+
+/** The input kind for a source URL: rtsp(s) by transport, file:// and absolute paths as `file`. */
+export function inputKindFor(url: string, transport: 'tcp' | 'udp' = 'tcp'): InputKind {
+  if (/^rtsps?:\/\//i.test(url)) return transport === 'udp' ? 'rtsp-udp' : 'rtsp-tcp';
+  if (/^file:/i.test(url) || isAbsolute(url)) return 'file';
+  throw new Error('unsupported stream source: only rtsp://, rtsps:// and file: sources are handled by ffmpeg sessions');
+}
+
+/** What ffmpeg gets after `-i` for a file source: `file:<path>` (URL escapes decoded, no protocol guessing from ':'). */
+function fileInput(url: string): string {
+  const path = /^file:\/\//i.test(url) ? fileURLToPath(url) : url.replace(/^file:/i, '');
+  return `file:${path}`;
+}
+
+/** The whole ffmpeg argument array (without the program name) for one camera stream. */
+export function buildFfmpegArgs(spec: FfmpegCommandSpec): string[] {
+  const { input, relay, recording, frames } = spec;
+  if (!relay && !recording && !frames) throw new Error('an ffmpeg session needs at least one output (relay, recording or frames)');
+  const preset = resolvePreset(input.kind, input.hwaccel ?? 'none', spec.overrides);
+  const args: string[] = [...preset.globalArgs];
+  if (relay) args.push('-sdp_file', relay.sdpFile ?? devNull);
+  args.push(...preset.hwaccelArgs, ...preset.inputArgs, '-i', input.kind === 'file' ? fileInput(input.url) : input.url);
+
+  if (relay) {
+    if (!Number.isInteger(relay.rtpPort) || relay.rtpPort < 1 || relay.rtpPort > 65535) throw new Error('relay rtpPort must be 1..65535');
+    args.push('-map', '0:v:0', '-c:v', 'copy', '-an');
+    if (preset.relayBitstreamFilter) args.push('-bsf:v', preset.relayBitstreamFilter);
+    args.push(
+      ...(spec.overrides?.relayArgs ?? []),
+      '-f',
+      'rtp',
+      '-payload_type',
+      String(RELAY_PAYLOAD_TYPE),
+      `rtp://${relay.host ?? '127.0.0.1'}:${relay.rtpPort}?pkt_size=${RELAY_PACKET_SIZE}`,
+    );
+  }
+
+  if (recording) {
+    if (!(recording.segmentSeconds >= 1)) throw new Error('recording segmentSeconds must be at least 1');
+    args.push(
+      '-map',
+      '0:v:0',
+      '-c',
+      'copy',
+      '-f',
+      'segment',
+      '-segment_time',
+      String(recording.segmentSeconds),
+      '-segment_format',
+      'mp4',
+      '-segment_format_options',
+      RECORDING_FORMAT_OPTIONS,
+      '-reset_timestamps',
+      '1',
+      '-strftime',
+      '1',
+      ...(spec.overrides?.recordingArgs ?? []),
+      join(recording.dir, RECORDING_FILE_PATTERN),
+    );
+  }
+
+  if (frames) {
+    if (!(frames.fps > 0)) throw new Error('frames fps must be positive');
+    if (!Number.isInteger(frames.width) || frames.width < 16 || frames.width % 2 !== 0) throw new Error('frames width must be an even whole number >= 16');
+    args.push(
+      '-map',
+      '0:v:0',
+      '-an',
+      '-vf',
+      `fps=${frames.fps},scale=${frames.width}:-2`,
+      '-pix_fmt',
+      'bgr24',
+      ...(spec.overrides?.framesArgs ?? []),
+      '-f',
+      'rawvideo',
+      'pipe:1',
+    );
+  }
+  return args;
+}
