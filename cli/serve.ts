@@ -6,6 +6,7 @@ import { buildApi } from '../command-ui/server/app.ts';
 import { RedisEventBus } from '../command-ui/server/redis-event-bus.ts';
 import { AuthService } from '../command-ui/server/services/auth.service.ts';
 import { CamerasService } from '../command-ui/server/services/cameras.service.ts';
+import { LiveService } from '../command-ui/server/services/live.service.ts';
 import { MediaService } from '../command-ui/server/services/media.service.ts';
 import type { EventBus } from '../command-ui/server/services/event-bus.ts';
 import { SitesService } from '../command-ui/server/services/sites.service.ts';
@@ -94,6 +95,9 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       toPermitted: (...a) => events?.toPermitted(...a),
       toRooms: (...a) => events?.toRooms(...a),
     };
+    // Media first: the API's live video service signals through its relay.
+    const media = await startMedia({ config, log, redis, cameras, recordings, secrets, events: lateEvents, frameSink: null });
+    closers.push(() => media.close());
     const services: ApiServices = {
       auth,
       users: new UsersService({ users, sessions, audit, log: log.child({ module: 'users' }) }),
@@ -106,6 +110,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
         audit,
         recordingsDir: join(config.dataDir, 'recordings'),
       }),
+      live: new LiveService({ relay: media.relay, cameras, audit, log: log.child({ module: 'live' }) }),
       system: new SystemService({
         probes: {
           version: VERSION,
@@ -118,9 +123,6 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       }),
     };
 
-    const media = await startMedia({ config, log, redis, cameras, recordings, secrets, events: lateEvents, frameSink: null });
-    closers.push(() => media.close());
-
     let url: string | null = null;
     if (roles.has('api')) {
       const app = await buildApi({ config, log, services, version: VERSION });
@@ -129,6 +131,10 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       gateway = new SocketGateway(app.server, { auth, log: log.child({ module: 'socket' }), redis: { pub, sub, prefix: config.redis.prefix } });
       const gw = gateway;
       auth.onSessionEnd((sessionId) => gw.disconnectSession(sessionId));
+      // A user who logs out stops watching: their live viewers close (and are audited).
+      auth.onSessionEnd((sessionId) => {
+        services.live.closeSessionViewers(sessionId).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not close the live viewers of a session'));
+      });
       closers.push(async () => {
         await pub.quit();
         await sub.quit();

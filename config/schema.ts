@@ -131,7 +131,7 @@ export const configSchema = z
         apiHost: z.string().min(1).default('127.0.0.1').describe('Address the Janus HTTP API binds to (only Argus talks to it)'),
         apiPort: z.number().int().min(0).max(65535).default(0).describe('Port of the Janus HTTP API; 0 picks a free one'),
         iceInterfaces: z
-          .array(z.string().min(1))
+          .array(z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'an interface name or address prefix (letters, digits, . : _ -)'))
           .min(1)
           .default(['lo'])
           .describe("Interfaces or address prefixes Janus offers WebRTC candidates on; ['lo'] keeps live video on this machine"),
@@ -150,6 +150,18 @@ export const configSchema = z
         logLevel: z.number().int().min(0).max(7).default(3).describe('Janus log level, 0 (nothing) to 7 (everything)'),
       })
       .strict()
+      .superRefine((r, ctx) => {
+        for (const key of ['rtpPorts', 'webrtcPorts'] as const) {
+          if (r[key].min >= r[key].max) ctx.addIssue({ code: 'custom', path: [key], message: 'min must be below max' });
+        }
+        if (r.rtpPorts.min <= r.webrtcPorts.max && r.webrtcPorts.min <= r.rtpPorts.max) {
+          ctx.addIssue({ code: 'custom', path: ['webrtcPorts'], message: 'must not overlap relay.rtpPorts' });
+        }
+        const loopbackOnly = r.iceInterfaces.every((i) => i === 'lo' || i.startsWith('127.') || i === '::1');
+        if (loopbackOnly && !r.rtpHost.startsWith('127.')) {
+          ctx.addIssue({ code: 'custom', path: ['rtpHost'], message: 'must be a 127.x.x.x address while iceInterfaces is loopback-only' });
+        }
+      })
       .prefault({})
       .describe('Live video relay (Janus)'),
     demo: z

@@ -31,9 +31,13 @@ MEDIA_DIR="${ARGUS_MEDIA_DIR:-$DATA_DIR/media}"
 SHARED_DIR="$(cd "$ARGUS_ROOT/.." && pwd)/shared"
 
 # System packages: video (ffmpeg), Redis (started by Argus when needed), the Janus WebRTC relay, Chromium for
-# browser tests, CJK fonts for the Chinese UI, and GStreamer's RTSP server for the demo camera.
+# browser tests, CJK fonts for the Chinese UI, GStreamer's RTSP server for the demo camera, util-linux (setpriv:
+# ffmpeg dies with Argus), and a C compiler for the small helper that keeps Janus's WebRTC candidates on loopback.
 DEB_PACKAGES=(
   ffmpeg
+  util-linux
+  gcc
+  libc6-dev
   redis-server
   janus
   chromium

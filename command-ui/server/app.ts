@@ -12,6 +12,7 @@ import { registerAuth } from './auth.plugin.ts';
 import { createErrorHandler, errorBody } from './errors.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerCameraRoutes } from './routes/cameras.routes.ts';
+import { registerLiveRoutes } from './routes/live.routes.ts';
 import { registerMediaRoutes } from './routes/media.routes.ts';
 import { registerSystemRoutes } from './routes/system.routes.ts';
 import type { ApiServices, ZodApp } from './routes/types.ts';
@@ -53,6 +54,7 @@ export async function buildApi({ config, log, services, version }: BuildApiOptio
   registerUserRoutes(app, services);
   registerCameraRoutes(app, services);
   registerMediaRoutes(app, services);
+  registerLiveRoutes(app, { auth: services.auth, live: services.live });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AuthService } from '../services/auth.service.ts';
 import type { CamerasService } from '../services/cameras.service.ts';
+import type { LiveService } from '../services/live.service.ts';
 import type { MediaService } from '../services/media.service.ts';
 import type { SitesService } from '../services/sites.service.ts';
 import type { SystemService } from '../services/system.service.ts';
@@ -17,6 +18,7 @@ export interface ApiServices {
   sites: SitesService;
   system: SystemService;
   media: MediaService;
+  live: LiveService;
 }
 
 export const errorResponseSchema = z.object({
