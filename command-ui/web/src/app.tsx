@@ -7,9 +7,11 @@ import { CamerasScreen } from './screens/cameras.screen.tsx';
 import { ChangePasswordScreen } from './screens/change-password.screen.tsx';
 import { LoginScreen } from './screens/login.screen.tsx';
 import { OverviewScreen } from './screens/overview.screen.tsx';
+import { PlaybackScreen } from './screens/playback.screen.tsx';
 import { PlaceholderScreen } from './screens/placeholder.screen.tsx';
 import { ForbiddenScreen, NotFoundScreen } from './screens/refusal.screen.tsx';
 import { UsersScreen } from './screens/users.screen.tsx';
+import { WallScreen } from './screens/wall.screen.tsx';
 import { useHashRoute } from './shell/hash-route.ts';
 import { screenForPath, type ScreenDefinition } from './shell/screens.ts';
 import { Shell } from './shell/shell.tsx';
@@ -88,6 +90,10 @@ function ScreenView({ screen, subPath }: { screen: ScreenDefinition; subPath: st
       return <CamerasScreen subPath={subPath} />;
     case 'users':
       return <UsersScreen subPath={subPath} />;
+    case 'wall':
+      return <WallScreen />;
+    case 'playback':
+      return <PlaybackScreen cameraId={subPath} />;
     default:
       return <PlaceholderScreen key={screen.id} screen={screen.id} />;
   }

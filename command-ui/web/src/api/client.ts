@@ -11,6 +11,7 @@ import type {
   UpdateUserRequest,
   User,
 } from '../../../../contracts/api.ts';
+import type { LiveViewerOffer, PtzCommand, PtzPreset, Recording, WallLayout, WallLayoutInput } from '../../../../contracts/media.ts';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../../../../contracts/errors.ts';
 
 /**
@@ -69,12 +70,16 @@ export const TOKEN_STORAGE_KEY = 'argus.token';
 /** The API caps one page at 1,000 items; lists larger than that are read page by page. */
 const PAGE_LIMIT = 1000;
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 interface RequestOptions {
   body?: unknown;
   /** Do not end the session on 401 (sign-in: a 401 there means wrong credentials). */
   allowUnauthenticated?: boolean;
+  /** Let the request outlive the page (closing live viewers on unload). */
+  keepalive?: boolean;
+  /** Abort the request (a tile that changed camera while its viewer was being opened). */
+  signal?: AbortSignal;
 }
 
 function readStoredToken(): string | null {
@@ -200,6 +205,54 @@ export class ApiClient {
     return this.request<void>('DELETE', `/api/cameras/${encodeURIComponent(id)}`);
   }
 
+  // ---------- live video (WebRTC through the relay) ----------
+  /** Ask the relay for a viewer of this camera: its SDP offer, ICE candidates included. */
+  openLiveViewer(cameraId: string, signal?: AbortSignal): Promise<LiveViewerOffer> {
+    return this.request<LiveViewerOffer>('POST', `/api/live/${encodeURIComponent(cameraId)}/viewers`, { body: {}, signal });
+  }
+
+  answerLiveViewer(viewerId: string, sdp: string, signal?: AbortSignal): Promise<void> {
+    return this.request<void>('POST', `/api/live/viewers/${encodeURIComponent(viewerId)}/answer`, { body: { type: 'answer', sdp }, signal });
+  }
+
+  /** Close a viewer; `keepalive` lets the request finish while the page unloads. */
+  closeLiveViewer(viewerId: string, options: { keepalive?: boolean } = {}): Promise<void> {
+    return this.request<void>('DELETE', `/api/live/viewers/${encodeURIComponent(viewerId)}`, { keepalive: options.keepalive });
+  }
+
+  // ---------- PTZ ----------
+  ptz(cameraId: string, command: PtzCommand): Promise<{ token?: string } | undefined> {
+    return this.request<{ token?: string } | undefined>('POST', `/api/cameras/${encodeURIComponent(cameraId)}/ptz`, { body: command });
+  }
+
+  ptzPresets(cameraId: string): Promise<PtzPreset[]> {
+    return this.request<PtzPreset[]>('GET', `/api/cameras/${encodeURIComponent(cameraId)}/ptz/presets`);
+  }
+
+  // ---------- video wall layouts (per user) ----------
+  listLayouts(): Promise<{ items: WallLayout[] }> {
+    return this.request<{ items: WallLayout[] }>('GET', '/api/me/layouts');
+  }
+
+  saveLayout(name: string, layout: WallLayoutInput): Promise<WallLayout> {
+    return this.request<WallLayout>('PUT', `/api/me/layouts/${encodeURIComponent(name)}`, { body: layout });
+  }
+
+  deleteLayout(name: string): Promise<void> {
+    return this.request<void>('DELETE', `/api/me/layouts/${encodeURIComponent(name)}`);
+  }
+
+  // ---------- recordings ----------
+  listRecordings(cameraId: string, from: Date, to: Date, signal?: AbortSignal): Promise<{ items: Recording[] }> {
+    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    return this.request<{ items: Recording[] }>('GET', `/api/cameras/${encodeURIComponent(cameraId)}/recordings?${query.toString()}`, { signal });
+  }
+
+  /** Address of a recorded segment (video/mp4) for `<video src>`: the session cookie authenticates it. */
+  recordingMediaUrl(recordingId: string): string {
+    return `${this.baseUrl}/api/recordings/${encodeURIComponent(recordingId)}/media`;
+  }
+
   // ---------- system ----------
   health(): Promise<Health> {
     return this.request<Health>('GET', '/api/health', { allowUnauthenticated: true });
@@ -217,8 +270,11 @@ export class ApiClient {
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         credentials: 'same-origin',
+        keepalive: options.keepalive,
+        signal: options.signal,
       });
     } catch (cause) {
+      if (options.signal?.aborted) throw cause;
       throw new ApiError(0, 'E_NETWORK', cause instanceof Error ? cause.message : String(cause));
     }
 

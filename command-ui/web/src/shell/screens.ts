@@ -2,11 +2,11 @@ import type { Permission } from '../../../../contracts/roles.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 
 /** Every screen of the application, the permission it needs and where it sits in the navigation. */
-export const SCREEN_IDS = ['overview', 'wall', 'alerts', 'map', 'search', 'incidents', 'checkpoint', 'patrol', 'cameras', 'users'] as const;
+export const SCREEN_IDS = ['overview', 'wall', 'playback', 'alerts', 'map', 'search', 'incidents', 'checkpoint', 'patrol', 'cameras', 'users'] as const;
 export type ScreenId = (typeof SCREEN_IDS)[number];
 
 /** Screens of later releases: shown as a description of what they will do. */
-export type PlannedScreenId = 'wall' | 'alerts' | 'map' | 'search' | 'incidents' | 'checkpoint' | 'patrol';
+export type PlannedScreenId = 'alerts' | 'map' | 'search' | 'incidents' | 'checkpoint' | 'patrol';
 
 export interface ScreenDefinition {
   id: ScreenId;
@@ -18,11 +18,12 @@ export interface ScreenDefinition {
   icon: IconName;
 }
 
-export type IconName = 'overview' | 'wall' | 'alerts' | 'map' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'cameras' | 'users';
+export type IconName = 'overview' | 'wall' | 'playback' | 'alerts' | 'map' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'cameras' | 'users';
 
 export const SCREENS: readonly ScreenDefinition[] = [
   { id: 'overview', path: 'overview', label: 'nav.overview', permission: 'cameras.view', group: 'operations', icon: 'overview' },
   { id: 'wall', path: 'wall', label: 'nav.wall', permission: 'cameras.view', group: 'operations', icon: 'wall' },
+  { id: 'playback', path: 'playback', label: 'nav.playback', permission: 'cameras.view', group: 'operations', icon: 'playback' },
   { id: 'alerts', path: 'alerts', label: 'nav.alerts', permission: 'alerts.view', group: 'operations', icon: 'alerts' },
   { id: 'map', path: 'map', label: 'nav.map', permission: 'cameras.view', group: 'operations', icon: 'map' },
   { id: 'search', path: 'search', label: 'nav.search', permission: 'sightings.search', group: 'operations', icon: 'search' },
