@@ -16,7 +16,8 @@ const distIndex = join(webRoot, 'dist', 'index.html');
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const CHROMIUM_ARGS = [
+/** The flags every headless Chromium here needs (no sandbox as root; no calls out of this closed network). */
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--headless',
   '--disable-gpu',

@@ -25,25 +25,14 @@ import { SessionsRepository } from '../../storage/repositories/sessions.reposito
 import { UsersRepository } from '../../storage/repositories/users.repository.ts';
 import { eventually, pushTestVideo, sdpAddresses, startTestRelay, testLog, type TestRelay, type TestVideo } from '../integration/relay/relay-helpers.ts';
 import { openTestPglite } from '../integration/storage/db-helpers.ts';
-import { CHROMIUM_PATH } from './browser.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser.ts';
 
 /**
  * The usual headless flags, plus: local addresses in getStats instead of mDNS names (to check the
  * pair in use). No flag limits the interfaces Chromium gathers on; its host candidates are dropped by
  * the relay before Janus sees them, so Janus (bound to 127.0.0.1 only) never sends to them.
  */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
+const LIVE_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required', '--disable-features=WebRtcHideLocalIpsWithMdns'];
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>Argus live test</title><video id="v" autoplay muted playsinline width="640" height="360"></video>`;
 
@@ -106,7 +95,7 @@ function ready(): Promise<Setup> {
       10_000,
       `RTP from ffmpeg (${video.stderr()})`,
     );
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: LIVE_CHROMIUM_ARGS });
     return { relay, video, adb, app, baseUrl, browser, token, cameraId, audit };
   })());
 }
