@@ -4,7 +4,7 @@
  * SIGTERM), and a small HTTP server answering GET /janus/info for "its" API. The real Janus is in
  * test/integration/relay.
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ echo "Janus version: 1102 (1.1.2)"
 echo "env PATH=$PATH LD_PRELOAD=\${LD_PRELOAD:-none} HOME=\${HOME:-unset}"
 if [ -f "$dir/fail" ]; then echo "[FATAL] [janus.c:main] Couldn't start webserver on port 1"; exit 3; fi
 for i in $(seq 1 50); do echo "[ERR] [ice.c:janus_ice_outgoing_traffic_handle] ... only sent -1 bytes? (was $i)"; done
+# Like Janus, its API answers only once it is up (so a SIGTERM trap above is in place by then).
+touch "$dir/up-$$"
 while true; do sleep 0.2; done
 `;
 
@@ -39,7 +41,8 @@ beforeAll(async () => {
   chmodSync(janusPath, 0o755);
   api = createServer((req, res) => {
     // Like Janus, "its" API does not answer when it failed to start.
-    if (!apiUp || existsSync(join(dir, 'fail')) || req.url !== '/janus/info') {
+    const up = readdirSync(dir).some((f) => f.startsWith('up-'));
+    if (!apiUp || !up || existsSync(join(dir, 'fail')) || req.url !== '/janus/info') {
       res.statusCode = 503;
       res.end();
       return;
@@ -53,7 +56,7 @@ beforeAll(async () => {
 afterEach(async () => {
   apiUp = true;
   while (processes.length) await processes.pop()!.stop();
-  for (const f of ['fail', 'ignore-term']) rmSync(join(dir, f), { force: true });
+  for (const f of ['fail', 'ignore-term', ...readdirSync(dir).filter((n) => n.startsWith('up-'))]) rmSync(join(dir, f), { force: true });
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => api.close(() => resolve()));
