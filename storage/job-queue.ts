@@ -2,7 +2,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../config/logger.ts';
 import { JOB_NAMES, JOB_QUEUE, jobPayloadSchemas, type JobName, type JobPayload } from '../contracts/jobs.ts';
 import { ConfigError, ValidationError, issuesFromZod } from '../contracts/errors.ts';
-import type { RedisHandle } from './redis.ts';
+import type { Redis, RedisHandle } from './redis.ts';
 
 /** Exactly one handler per job name; the type makes a missing one a compile error. */
 export type JobHandlers = {
@@ -19,9 +19,11 @@ export interface AddJobOptions {
 /** Producer side: validates the payload against its schema before it is queued. */
 export class JobQueue {
   private readonly queue: Queue;
+  private readonly connection: Redis;
 
   constructor(redis: RedisHandle, prefix: string) {
-    this.queue = new Queue(JOB_QUEUE, { connection: redis.connect('queue'), prefix });
+    this.connection = redis.connect('queue');
+    this.queue = new Queue(JOB_QUEUE, { connection: this.connection, prefix });
   }
 
   async add<N extends JobName>(name: N, payload: JobPayload<N>, options: AddJobOptions = {}): Promise<string> {
@@ -55,7 +57,8 @@ export class JobQueue {
 
   async close(): Promise<void> {
     await this.queue.close();
-    await this.queue.disconnect();
+    // BullMQ leaves a connection it was given open.
+    this.connection.disconnect();
   }
 }
 
@@ -74,8 +77,10 @@ export function assertHandlers(handlers: Record<string, unknown>): void {
 /** Consumer side: one worker per process running the `worker` role. */
 export class JobWorker {
   private readonly worker: Worker;
+  private readonly connection: Redis;
   constructor(redis: RedisHandle, prefix: string, handlers: JobHandlers, log: Logger, options: { concurrency?: number } = {}) {
     assertHandlers(handlers);
+    this.connection = redis.connect('worker');
     this.worker = new Worker(
       JOB_QUEUE,
       async (job: Job) => {
@@ -88,7 +93,7 @@ export class JobWorker {
         const handler = handlers[name] as (p: unknown, c: { jobId: string; attempt: number; log: Logger }) => Promise<unknown>;
         return handler(parsed.data, { jobId: job.id!, attempt: job.attemptsMade + 1, log: log.child({ jobId: job.id, job: name }) });
       },
-      { connection: redis.connect('worker'), prefix, concurrency: options.concurrency ?? 4, autorun: true },
+      { connection: this.connection, prefix, concurrency: options.concurrency ?? 4, autorun: true },
     );
     this.worker.on('failed', (job, err) =>
       log.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
@@ -102,5 +107,6 @@ export class JobWorker {
 
   async close(): Promise<void> {
     await this.worker.close();
+    this.connection.disconnect();
   }
 }
