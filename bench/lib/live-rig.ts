@@ -10,20 +10,13 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startRtspCamera, type RtspCamera } from '../../test/helpers/rtsp-camera.ts';
 import { startTestSystem, type TestSystem } from '../../test/helpers/system.ts';
-import { CHROMIUM_PATH } from '../../test/browser/browser.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/browser/browser.ts';
 import { BENCH_PAGE_HTML, BENCH_PAGE_PATH } from './live-page.ts';
 import { findDescendants } from './proc-cpu.ts';
 
 /** test/browser/live.spec.ts's flags: headless, no GPU, autoplay without a gesture, real local addresses in getStats. */
 export const BENCH_CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
+  ...CHROMIUM_ARGS,
   '--autoplay-policy=no-user-gesture-required',
   '--disable-features=WebRtcHideLocalIpsWithMdns',
   // Pages of a benchmark must not be slowed down for being in the background.
