@@ -160,21 +160,39 @@ export async function startMedia(deps: {
       maxBytesPerCamera: null,
       maxTotalBytes: Math.round(config.ingest.recording.maxTotalGigabytes * 1024 ** 3),
     };
+    // Paths already in the recordings table (from this process); only new segments are written.
+    const indexed = new Set<string>();
     const indexRecordings = async () => {
       const segments = await listAllSegments(recordingsDir);
       const newest = new Map<string, number>();
       for (const s of segments) newest.set(s.cameraId, Math.max(newest.get(s.cameraId) ?? 0, s.startedAt));
       for (const s of segments) {
-        if (s.startedAt === newest.get(s.cameraId) || s.bytes === 0) continue; // still being written
-        await deps.recordings.add({ cameraId: s.cameraId, startedAt: new Date(s.startedAt), endedAt: new Date(s.endedAt), path: s.path, bytes: s.bytes }).catch(() => undefined);
+        if (indexed.has(s.path) || s.startedAt === newest.get(s.cameraId) || s.bytes === 0) continue; // known, or still being written
+        try {
+          await deps.recordings.add({ cameraId: s.cameraId, startedAt: new Date(s.startedAt), endedAt: new Date(s.endedAt), path: s.path, bytes: s.bytes });
+          indexed.add(s.path);
+        } catch (err) {
+          ingestLog.warn({ cameraId: s.cameraId, err: (err as Error).message }, 'could not index a recording segment');
+        }
       }
       const { deleted } = await applyRetention(recordingsDir, policy, Date.now(), ingestLog);
-      await deps.recordings.deleteByPaths(deleted.map((d) => d.segment.path));
+      const paths = deleted.map((d) => d.segment.path);
+      await deps.recordings.deleteByPaths(paths);
+      for (const path of paths) indexed.delete(path);
     };
+    // One pass at a time, however long a pass takes.
+    let indexing: Promise<void> | null = null;
     const timer = setInterval(() => {
-      indexRecordings().catch((err: unknown) => ingestLog.warn({ err: (err as Error).message }, 'recordings index failed'));
+      indexing ??= indexRecordings()
+        .catch((err: unknown) => ingestLog.warn({ err: (err as Error).message }, 'recordings index failed'))
+        .finally(() => {
+          indexing = null;
+        });
     }, Math.min(15, config.ingest.recording.segmentSeconds) * 1000);
-    closers.push(async () => clearInterval(timer));
+    closers.push(async () => {
+      clearInterval(timer);
+      await indexing;
+    });
   }
 
   return { relay, ingest, demo, close };
