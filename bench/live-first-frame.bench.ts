@@ -12,7 +12,7 @@
  * section of bench/results/live.md. Everything it starts is stopped at the end (and on Ctrl-C).
  */
 import { cpus } from 'node:os';
-import { startLiveRig } from './lib/live-rig.ts';
+import { runBench, startLiveRig } from './lib/live-rig.ts';
 import { writeLiveSection } from './lib/live-results.ts';
 import { environmentMarkdown, loadLine, softwareVersions } from './lib/machine.ts';
 import { CpuMeter, othersCpu } from './lib/proc-cpu.ts';
@@ -130,10 +130,4 @@ ${rows.map(([what, values]) => `| ${what} (ms) | ${summaryCells(summarize(values
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

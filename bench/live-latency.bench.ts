@@ -14,7 +14,7 @@
 import { cpus } from 'node:os';
 import { readFrameLog } from '../test/helpers/rtsp-camera.ts';
 import { probeGstreamerClient, probeIngestCopy, type ProbeFrame } from './lib/ingest-probes.ts';
-import { startLiveRig } from './lib/live-rig.ts';
+import { runBench, startLiveRig } from './lib/live-rig.ts';
 import { writeLiveSection } from './lib/live-results.ts';
 import { environmentMarkdown, loadLine, softwareVersions } from './lib/machine.ts';
 import { CpuMeter, othersCpu } from './lib/proc-cpu.ts';
@@ -213,10 +213,4 @@ ${SUMMARY_HEADER}
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -20,7 +20,7 @@
  */
 import { cpus, freemem } from 'node:os';
 import type { Page } from 'playwright-core';
-import { startLiveRig } from './lib/live-rig.ts';
+import { runBench, startLiveRig } from './lib/live-rig.ts';
 import { writeLiveSection } from './lib/live-results.ts';
 import { environmentMarkdown, loadLine, softwareVersions } from './lib/machine.ts';
 import { CpuMeter, othersCpu, type CpuSample } from './lib/proc-cpu.ts';
@@ -349,10 +349,4 @@ ${rows.join('\n')}
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

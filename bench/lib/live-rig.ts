@@ -158,3 +158,14 @@ export async function startLiveRig(options: LiveRigOptions): Promise<LiveRig> {
     throw err;
   }
 }
+
+/** Run a benchmark's main: exit 0 when it finished, print the error and exit 1 when it failed. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
