@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAnalyzeCommand } from './analyze.command.ts';
 import { reportError } from './common.ts';
 import { registerConfigCommand } from './config.command.ts';
 import { registerMigrateCommand } from './migrate.command.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerUsersCommand(program);
   registerConfigCommand(program);
   registerModelsCommand(program);
+  registerAnalyzeCommand(program);
   return program;
 }
 

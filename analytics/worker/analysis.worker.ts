@@ -1,0 +1,35 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { FrameAnalyzer } from '../analyzer.ts';
+import type { AnalyzeMessage, SerializedError, WorkerInit, WorkerReply } from './protocol.ts';
+
+/**
+ * An analysis worker thread: holds its own ONNX Runtime sessions and analyses one frame at a time
+ * (the pool never sends a second before the first is answered).
+ */
+
+function serialize(err: unknown): SerializedError {
+  const e = err as Error & { code?: unknown };
+  return { name: e?.name ?? 'Error', message: e?.message ?? String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) };
+}
+
+const port = parentPort;
+if (!port) throw new Error('analysis.worker.ts must run in a worker thread');
+const init = workerData as WorkerInit;
+const analyzer = new FrameAnalyzer({ modelsDir: init.modelsDir, threads: init.threads }, init.models);
+const post = (reply: WorkerReply) => port.postMessage(reply);
+
+try {
+  await analyzer.load(init.preload, init.preloadEmbeddings);
+  post({ type: 'ready' });
+} catch (err) {
+  post({ type: 'init-failed', error: serialize(err) });
+}
+
+port.on('message', (msg: AnalyzeMessage) => {
+  if (msg.type !== 'analyze') return;
+  const image = { width: msg.width, height: msg.height, order: msg.order, data: new Uint8Array(msg.pixels) };
+  analyzer.analyze(image, msg.request).then(
+    (outcome) => post({ type: 'result', id: msg.id, outcome }),
+    (err: unknown) => post({ type: 'error', id: msg.id, error: serialize(err) }),
+  );
+});
