@@ -8,11 +8,12 @@ import { filePathOf } from '../contracts/camera-source.ts';
 import type { FrameSink } from '../contracts/frames.ts';
 import { startDemoCameras, type DemoCameras } from '../ingest/demo/demo-cameras.ts';
 import { IngestService, type IngestCamera } from '../ingest/ingest.service.ts';
-import { DisabledRelay, startJanusRelay, type LiveRelay } from '../ingest/relay/live-relay.ts';
+import { DisabledRelay, startJanusRelay, viewerOnlyRelay, type LiveRelay } from '../ingest/relay/live-relay.ts';
 import { applyRetention, listAllSegments } from '../ingest/stream/recording-retention.ts';
 import { StreamSession } from '../ingest/stream/stream-session.ts';
 import { CameraLeases } from '../storage/camera-leases.ts';
 import type { RedisHandle } from '../storage/redis.ts';
+import { RelayDirectory } from '../storage/relay-directory.ts';
 import type { CamerasRepository } from '../storage/repositories/cameras.repository.ts';
 import type { RecordingsRepository } from '../storage/repositories/recordings.repository.ts';
 import type { SecretBox } from '../storage/secret-box.ts';
@@ -34,9 +35,14 @@ export interface MediaParts {
 }
 
 /**
- * Live video and camera ingest for this process: the Janus relay (when it runs the api or ingest
+ * Live video and camera ingest for this process: the live relay (when it runs the api or ingest
  * role), and for the ingest role one stream session per leased camera, the recordings index and
  * retention. Frames go to `frameSink` when analytics runs in this process.
+ *
+ * The relay: with the ingest role, a Janus of this process that takes the RTP of the cameras it pulls
+ * and publishes them in the relay directory (Redis); with the api role alone, no Janus at all: its
+ * viewers are opened on the relay the directory names for the camera. With both, viewers of a camera
+ * pulled here use this Janus, the others the directory.
  */
 export async function startMedia(deps: {
   config: Config;
@@ -55,16 +61,40 @@ export async function startMedia(deps: {
     while (closers.length) await closers.pop()!().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'error while stopping media'));
   };
 
+  // Identifies this process in the camera leases and the relay directory.
+  const processId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+
   let relay: LiveRelay = new DisabledRelay('live video is turned off in the configuration (relay.enabled: false)');
   if (config.relay.enabled && (roles.has('api') || roles.has('ingest'))) {
-    try {
-      const janus = await startJanusRelay(config.relay, { dataDir: config.dataDir, log: log.child({ module: 'relay' }) });
-      relay = janus;
-      closers.push(() => janus.close());
-    } catch (err) {
-      const reason = `the live video relay could not start: ${(err as Error).message}`;
-      log.error({ err: (err as Error).message }, 'live video relay unavailable; cameras are still recorded and analysed');
-      relay = new DisabledRelay(reason);
+    const relayLog = log.child({ module: 'relay' });
+    const directoryClient = deps.redis.connect('relay-directory');
+    closers.push(() => directoryClient.quit());
+    const directory = new RelayDirectory(directoryClient, {
+      prefix: config.redis.prefix,
+      owner: processId,
+      box: deps.secrets,
+      // A dead process's mountpoints leave the directory about when its camera leases expire.
+      ttlMs: config.ingest.leaseSeconds * 1000,
+      log: relayLog,
+    });
+    closers.push(() => directory.close());
+    if (roles.has('ingest')) {
+      try {
+        const janus = await startJanusRelay(config.relay, { dataDir: config.dataDir, log: relayLog, directory });
+        relay = janus;
+        closers.push(() => janus.close());
+      } catch (err) {
+        const reason = `the live video relay could not start: ${(err as Error).message}`;
+        log.error({ err: (err as Error).message }, 'live video relay unavailable; cameras are still recorded and analysed');
+        // The API of this process can still show the cameras that other processes relay.
+        const fallback: LiveRelay = roles.has('api') ? viewerOnlyRelay(config.relay, { directory, log: relayLog, reason }) : new DisabledRelay(reason);
+        relay = fallback;
+        closers.push(() => fallback.close());
+      }
+    } else {
+      const viewers = viewerOnlyRelay(config.relay, { directory, log: relayLog });
+      relay = viewers;
+      closers.push(() => viewers.close());
     }
   }
 
@@ -93,7 +123,7 @@ export async function startMedia(deps: {
     closers.push(() => leaseClient.quit());
     const leases = new CameraLeases(leaseClient, {
       prefix: config.redis.prefix,
-      ownerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+      ownerId: processId,
       ttlMs: config.ingest.leaseSeconds * 1000,
     });
     const ingestLog = log.child({ module: 'ingest' });

@@ -130,6 +130,14 @@ export const configSchema = z
         janusLibDir: z.string().nullable().default(null).describe("Folder of Janus's plugins and transports; null: the usual places"),
         apiHost: z.string().min(1).default('127.0.0.1').describe('Address the Janus HTTP API binds to (only Argus talks to it)'),
         apiPort: z.number().int().min(0).max(65535).default(0).describe('Port of the Janus HTTP API; 0 picks a free one'),
+        advertiseHost: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe(
+            "Address other Argus processes reach this host's Janus HTTP API at (published in the relay directory in Redis, so that API processes on other hosts open viewers here); null: apiHost",
+          ),
         iceInterfaces: z
           .array(z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'an interface name or address prefix (letters, digits, . : _ -)'))
           .min(1)
@@ -160,6 +168,10 @@ export const configSchema = z
         const loopbackOnly = r.iceInterfaces.every((i) => i === 'lo' || i.startsWith('127.') || i === '::1');
         if (loopbackOnly && !r.rtpHost.startsWith('127.')) {
           ctx.addIssue({ code: 'custom', path: ['rtpHost'], message: 'must be a 127.x.x.x address while iceInterfaces is loopback-only' });
+        }
+        const loopbackHost = (h: string) => h === 'localhost' || h.startsWith('127.') || h === '::1';
+        if (r.advertiseHost && !loopbackHost(r.advertiseHost) && loopbackHost(r.apiHost)) {
+          ctx.addIssue({ code: 'custom', path: ['apiHost'], message: 'binds Janus to this machine only, so other hosts cannot reach it at relay.advertiseHost; set this host\'s address or 0.0.0.0' });
         }
       })
       .prefault({})

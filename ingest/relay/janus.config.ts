@@ -42,6 +42,11 @@ export interface RelaySettings {
   apiHost: string;
   /** Port of the Janus HTTP API; 0 picks a free one at each start. */
   apiPort: number;
+  /**
+   * The address other Argus processes (other hosts) reach this Janus's HTTP API at, published in the
+   * relay directory; null: apiHost (fine while every process runs on this machine).
+   */
+  advertiseHost: string | null;
   /** Interfaces (or address prefixes) Janus offers WebRTC candidates on. ['lo']: this machine only. */
   iceInterfaces: string[];
   /** Address the mountpoints receive camera RTP on (ingest sends there). */
@@ -62,6 +67,7 @@ export const DEFAULT_RELAY_SETTINGS: Readonly<RelaySettings> = Object.freeze({
   janusLibDir: null,
   apiHost: '127.0.0.1',
   apiPort: 0,
+  advertiseHost: null,
   iceInterfaces: ['lo'],
   rtpHost: '127.0.0.1',
   rtpPorts: { min: 20000, max: 20999 },
@@ -157,6 +163,12 @@ export function checkRelaySettings(settings: RelaySettings): void {
     throw new ConfigError('With ICE on loopback (relay.iceInterfaces ["lo"]) the camera RTP must arrive on loopback too: set relay.rtpHost to 127.0.0.1', [
       { path: 'relay.rtpHost', message: 'must be a 127.x.x.x address when ICE is loopback-only' },
     ]);
+  }
+  if (settings.advertiseHost && !isLoopbackAddress(settings.advertiseHost) && isLoopbackAddress(settings.apiHost)) {
+    throw new ConfigError(
+      `relay.advertiseHost ${settings.advertiseHost} tells other hosts to reach Janus there, but its HTTP API binds to ${settings.apiHost} (this machine only): set relay.apiHost to this host's address (or 0.0.0.0)`,
+      [{ path: 'relay.apiHost', message: 'a loopback address cannot be reached at relay.advertiseHost' }],
+    );
   }
   if (settings.iceInterfaces.some((i) => !/^[A-Za-z0-9_.:-]+$/.test(i))) {
     throw new ConfigError('relay.iceInterfaces holds interface names or address prefixes (letters, digits, . : _ -)', [

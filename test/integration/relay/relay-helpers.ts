@@ -132,3 +132,31 @@ export async function eventually<T>(check: () => Promise<T | undefined | false> 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A complete, well-formed recvonly answer to a Janus H.264 offer (as a browser would send after gathering). */
+export function answerSdp(): string {
+  const fingerprint = Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':');
+  return (
+    [
+      'v=0',
+      'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+      's=-',
+      't=0 0',
+      'a=group:BUNDLE v',
+      'a=msid-semantic: WMS',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96',
+      'c=IN IP4 0.0.0.0',
+      'a=ice-ufrag:Argu',
+      'a=ice-pwd:argusargusargusargus24',
+      `a=fingerprint:sha-256 ${fingerprint}`,
+      'a=setup:active',
+      'a=mid:v',
+      'a=recvonly',
+      'a=rtcp-mux',
+      'a=rtpmap:96 H264/90000',
+      'a=fmtp:96 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+      'a=candidate:1 1 udp 2113937151 127.0.0.1 9 typ host',
+      'a=end-of-candidates',
+    ].join('\r\n') + '\r\n'
+  );
+}

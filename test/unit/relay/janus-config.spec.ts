@@ -14,6 +14,7 @@ import {
   type JanusConfigInput,
   type RelaySettings,
 } from '../../../ingest/relay/janus.config.ts';
+import { advertisedApiUrl } from '../../../ingest/relay/live-relay.ts';
 
 const MODULES = {
   plugins: ['libjanus_audiobridge.so', 'libjanus_echotest.so', 'libjanus_sip.so', 'libjanus_streaming.so', 'libjanus_videoroom.so'],
@@ -134,6 +135,17 @@ describe('generated Janus configuration', () => {
       expect(() => checkRelaySettings({ ...base, rtpHost: '0.0.0.0' })).toThrow(/rtpHost to 127.0.0.1/));
     it('refuses odd characters in interface names', () =>
       expect(() => checkRelaySettings({ ...base, iceInterfaces: ['eth0"; x'] })).toThrow(/interface names/));
+    it('refuses to advertise another host address while the Janus API binds to loopback', () => {
+      expect(() => checkRelaySettings({ ...base, advertiseHost: '10.20.0.5' })).toThrow(/relay.advertiseHost 10.20.0.5 .* binds to 127.0.0.1/);
+      expect(() => checkRelaySettings({ ...base, apiHost: '0.0.0.0', advertiseHost: '10.20.0.5' })).not.toThrow();
+      expect(() => checkRelaySettings({ ...base, advertiseHost: '127.0.0.1' })).not.toThrow();
+    });
+    it('publishes the advertised address, else the bound one', () => {
+      expect(advertisedApiUrl({ apiHost: '0.0.0.0', advertiseHost: '10.20.0.5' }, 8188)).toBe('http://10.20.0.5:8188/janus');
+      expect(advertisedApiUrl({ apiHost: '127.0.0.1', advertiseHost: null }, 8188)).toBe('http://127.0.0.1:8188/janus');
+      expect(advertisedApiUrl({ apiHost: '0.0.0.0', advertiseHost: null }, 8188)).toBe('http://127.0.0.1:8188/janus');
+      expect(advertisedApiUrl({ apiHost: '::', advertiseHost: 'fd00::5' }, 8188)).toBe('http://[fd00::5]:8188/janus');
+    });
   });
 
   describe('writing', () => {
