@@ -112,9 +112,9 @@ export class FrameAnalyzer {
   readonly faceDetector: FaceDetectorModel;
   readonly faceEmbedder: FaceEmbedderModel;
   readonly objectDetector: ObjectDetectorModel;
-  private readonly plates: PlatePipeline;
-  private readonly faces: FacePipeline;
-  private readonly objects: ObjectPipeline;
+  readonly plates: PlatePipeline;
+  readonly faces: FacePipeline;
+  readonly objects: ObjectPipeline;
 
   constructor(runtime: ModelRuntime, names: AnalyzerModelNames = DEFAULT_MODEL_NAMES) {
     this.plateDetector = new PlateDetectorModel(runtime, { model: names.plateDetector });

@@ -25,6 +25,18 @@ export interface PlateOptions {
   regions: readonly Box[] | null;
 }
 
+export interface CropRead {
+  /** What the recogniser read, before the grammar check. */
+  raw: string;
+  /** The plate text, or null when the read is not a possible plate. */
+  text: string | null;
+  colour: PlateRead['colour'];
+  /** Mean per-character probability. */
+  score: number;
+  /** Why the grammar refused the read. */
+  rejected?: string;
+}
+
 export const DEFAULT_PLATE_OPTIONS: PlateOptions = { minPlateWidth: 24, minDetectionScore: 0.4, minReadScore: 0.3, regions: null };
 
 /** Rectified crop height; width follows the plate's own proportions (the recogniser stretches to 168×48 anyway). */
@@ -105,6 +117,24 @@ export class PlatePipeline {
       reads.push({ text: grammar.text, colour: decodePlateColour(out.colour).colour, layers: c.layers, score, box: c.box, corners: c.corners });
     });
     return reads;
+  }
+
+  /**
+   * Read plate images that are already cut out (tight crops, as in the evaluation set): no
+   * detection, no rectification. Double-row crops (`layers` 2) are merged into one row first.
+   * Every crop gets an answer: `text` is null when the read breaks the plate grammar (`raw` and
+   * `rejected` say what was read and why it was refused).
+   */
+  async readCrops(crops: readonly { image: Raster; layers: 1 | 2 }[]): Promise<CropRead[]> {
+    const inputs = crops.map((c) => (c.layers === 2 ? mergeDoubleRow(c.image) : c.image));
+    const outputs = await this.recognizer.recognize(inputs);
+    return outputs.map((out) => {
+      const decoded = decodePlateCtc(out.ctc, out.steps, out.classes);
+      const grammar = checkPlate(decoded.text);
+      const colour = decodePlateColour(out.colour).colour;
+      const score = meanCharScore(decoded.charScores);
+      return grammar.ok ? { raw: decoded.text, text: grammar.text, colour, score } : { raw: decoded.text, text: null, colour, score, rejected: grammar.reason };
+    });
   }
 
   async run(image: Raster, options: PlateOptions = DEFAULT_PLATE_OPTIONS): Promise<PlateRead[]> {
