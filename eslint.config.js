@@ -38,6 +38,7 @@ export default tseslint.config(
       'test-results/**',
       'bench/results/**',
       '.argus/**',
+      '.scratch/**',
     ],
   },
   js.configs.recommended,

@@ -27,6 +27,12 @@ export function pullUrl(camera: IngestCamera): string {
   return url.toString();
 }
 
+/** Where a process's decoded frames go: the analytics role (analytics/analytics.role.ts) has this shape. */
+export interface FrameConsumer {
+  sinkFor(cameraId: string): FrameSink & { readonly dropped: number };
+  stopCamera(cameraId: string): Promise<void>;
+}
+
 export interface MediaParts {
   relay: LiveRelay;
   ingest: IngestService | null;
@@ -37,7 +43,8 @@ export interface MediaParts {
 /**
  * Live video and camera ingest for this process: the live relay (when it runs the api or ingest
  * role), and for the ingest role one stream session per leased camera, the recordings index and
- * retention. Frames go to `frameSink` when analytics runs in this process.
+ * retention. Decoded frames go to `analytics` (one frame sink per camera) when analytics runs in this
+ * process; when a camera's session stops, analytics ends its tracks.
  *
  * The relay: with the ingest role, a Janus of this process that takes the RTP of the cameras it pulls
  * and publishes them in the relay directory (Redis); with the api role alone, no Janus at all: its
@@ -52,7 +59,7 @@ export async function startMedia(deps: {
   recordings: RecordingsRepository;
   secrets: SecretBox;
   events: EventBus;
-  frameSink: FrameSink | null;
+  analytics: FrameConsumer | null;
 }): Promise<MediaParts> {
   const { config, log } = deps;
   const roles = new Set(config.roles);
@@ -157,8 +164,8 @@ export async function startMedia(deps: {
             transport: config.ingest.transport,
             relay: input ? { rtpPort: input.rtpPort, host: input.rtpHost } : null,
             recording: config.ingest.recording.enabled ? { dir: join(recordingsDir, camera.id), segmentSeconds: config.ingest.recording.segmentSeconds } : null,
-            frames: deps.frameSink ? { fps: config.ingest.analytics.fps, width: config.ingest.analytics.width } : null,
-            frameSink: deps.frameSink,
+            frames: deps.analytics ? { fps: config.ingest.analytics.fps, width: config.ingest.analytics.width } : null,
+            frameSink: deps.analytics?.sinkFor(camera.id) ?? null,
             backoffSeconds: config.ingest.backoffSeconds,
             watchdogSeconds: config.ingest.watchdogSeconds,
             log: ingestLog.child({ cameraId: camera.id }),
@@ -168,6 +175,7 @@ export async function startMedia(deps: {
           return {
             stop: async () => {
               await session.stop();
+              await deps.analytics?.stopCamera(camera.id).catch((err: unknown) => ingestLog.warn({ cameraId: camera.id, err: (err as Error).message }, 'analytics could not end the camera\'s tracks'));
               await relay.removeCamera(camera.id).catch(() => undefined);
             },
           };

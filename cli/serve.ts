@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startAnalyticsRole } from '../analytics/analytics.role.ts';
+import { startAnalyticsRole, type AnalyticsRole } from '../analytics/analytics.role.ts';
 import { buildApi } from '../command-ui/server/app.ts';
 import { RedisEventBus } from '../command-ui/server/redis-event-bus.ts';
 import { AuthService } from '../command-ui/server/services/auth.service.ts';
 import { CamerasService } from '../command-ui/server/services/cameras.service.ts';
 import { LiveService } from '../command-ui/server/services/live.service.ts';
 import { MediaService } from '../command-ui/server/services/media.service.ts';
+import { SightingsService } from '../command-ui/server/services/sightings.service.ts';
 import type { EventBus } from '../command-ui/server/services/event-bus.ts';
 import { SitesService } from '../command-ui/server/services/sites.service.ts';
 import { SystemService } from '../command-ui/server/services/system.service.ts';
@@ -18,16 +19,20 @@ import { createLogger, type Logger } from '../config/logger.ts';
 import type { Config } from '../config/schema.ts';
 import { UnavailableError } from '../contracts/errors.ts';
 import { ROLES } from '../contracts/roles.ts';
+import { DEFAULT_ANALYTICS_SETTINGS } from '../contracts/sightings.ts';
 import { OnvifDevices } from '../ingest/onvif/onvif-devices.ts';
 import { openDatabase, type ArgusDatabase } from '../storage/database.ts';
 import { JobQueue, JobWorker, type JobHandlers } from '../storage/job-queue.ts';
 import { migrateToLatest } from '../storage/migrator.ts';
 import { openRedis, type RedisHandle } from '../storage/redis.ts';
+import { EvidenceStore } from '../storage/evidence-store.ts';
 import { AuditRepository } from '../storage/repositories/audit.repository.ts';
+import { CameraAnalyticsRepository } from '../storage/repositories/camera-analytics.repository.ts';
 import { CamerasRepository } from '../storage/repositories/cameras.repository.ts';
 import { RecordingsRepository } from '../storage/repositories/recordings.repository.ts';
 import { WallLayoutsRepository } from '../storage/repositories/wall-layouts.repository.ts';
 import { SessionsRepository } from '../storage/repositories/sessions.repository.ts';
+import { SightingsRepository } from '../storage/repositories/sightings.repository.ts';
 import { SitesRepository } from '../storage/repositories/sites.repository.ts';
 import { UsersRepository } from '../storage/repositories/users.repository.ts';
 import { SecretBox } from '../storage/secret-box.ts';
@@ -44,6 +49,8 @@ export interface ArgusInstance {
   services: ApiServices;
   jobs: JobQueue;
   media: MediaParts;
+  /** The analytics role, when this process runs it. */
+  analytics: AnalyticsRole | null;
   /** Credentials of the administrator created on this (first) start, else null. Print once. */
   firstAdmin: { username: string; password: string } | null;
   stop(): Promise<void>;
@@ -95,8 +102,36 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       toPermitted: (...a) => events?.toPermitted(...a),
       toRooms: (...a) => events?.toRooms(...a),
     };
+    const cameraAnalytics = new CameraAnalyticsRepository(database.db);
+    // Persist, then publish: the API's sightings search and the analytics role's SightingRecorder.
+    const sightings = new SightingsService({
+      sightings: new SightingsRepository(database.db, { trgm: database.trgm, vector: database.vector }),
+      settings: cameraAnalytics,
+      evidence: EvidenceStore.fromConfig(config),
+      audit,
+      events: lateEvents,
+      log: log.child({ module: 'sightings' }),
+    });
+    // Analytics before media: ingest hands its decoded frames to it (and stops it after the cameras).
+    let analytics: AnalyticsRole | null = null;
+    if (roles.has('analytics')) {
+      const role = await startAnalyticsRole({
+        modelsDir: config.modelsDir,
+        workers: config.analytics.workers,
+        threadsPerWorker: config.analytics.threadsPerWorker,
+        models: config.analytics.models,
+        maxFrameAgeMs: config.analytics.maxFrameAgeMs,
+        queuePerCamera: config.analytics.queuePerCamera,
+        policy: { trackTimeoutMs: config.analytics.trackTimeoutMs },
+        settingsFor: async (cameraId) => (await cameraAnalytics.get(cameraId))?.settings ?? { ...DEFAULT_ANALYTICS_SETTINGS, enabled: false },
+        recorder: sightings,
+        log,
+      });
+      analytics = role;
+      closers.push(() => role.close());
+    }
     // Media first: the API's live video service signals through its relay.
-    const media = await startMedia({ config, log, redis, cameras, recordings, secrets, events: lateEvents, frameSink: null });
+    const media = await startMedia({ config, log, redis, cameras, recordings, secrets, events: lateEvents, analytics });
     closers.push(() => media.close());
     const services: ApiServices = {
       auth,
@@ -111,6 +146,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
         recordingsDir: join(config.dataDir, 'recordings'),
       }),
       live: new LiveService({ relay: media.relay, cameras, audit, log: log.child({ module: 'live' }) }),
+      sightings,
       system: new SystemService({
         probes: {
           version: VERSION,
@@ -183,10 +219,6 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       await worker.waitUntilReady();
       await jobs.schedule('sessions.prune', {}, 60 * 60 * 1000);
     }
-    if (roles.has('analytics')) {
-      const analytics = startAnalyticsRole(log.child({ module: 'analytics' }));
-      closers.push(() => analytics.close());
-    }
 
     const firstAdmin = await auth.ensureFirstAdmin();
     log.info({ url, roles: [...roles], database: database.kind, vector: database.vector, redisStartedLocal: redis.startedLocal }, 'argus started');
@@ -201,6 +233,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       services,
       jobs,
       media,
+      analytics,
       firstAdmin,
       stop: () => (stopped ??= stop()),
     };

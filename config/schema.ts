@@ -104,7 +104,7 @@ export const configSchema = z
         analytics: z
           .object({
             fps: z.number().min(0.2).max(30).default(5).describe('Frames per second decoded for recognition'),
-            width: z.number().int().min(160).max(3840).default(640).describe('Width of decoded frames (height keeps the aspect)'),
+            width: z.number().int().min(160).max(3840).default(1280).describe('Width of decoded frames (height keeps the aspect); plates need about 1280 to be read at a distance'),
           })
           .strict()
           .prefault({})
@@ -123,6 +123,28 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Camera ingest'),
+    analytics: z
+      .object({
+        workers: z.number().int().min(0).max(64).default(0).describe('Analysis worker threads; 0: one per CPU core'),
+        threadsPerWorker: z.number().int().min(0).max(64).default(0).describe('ONNX Runtime threads per worker; 0: the cores shared out among the workers'),
+        queuePerCamera: z.number().int().min(1).max(25).default(1).describe('Frames a camera may have waiting while the workers are busy (the oldest is dropped beyond)'),
+        maxFrameAgeMs: z.number().int().min(100).max(60_000).default(2000).describe('A frame that waited longer is dropped rather than analysed (bounds the delay)'),
+        trackTimeoutMs: z.number().int().min(200).max(60_000).default(1500).describe('A track (one vehicle, face or person) ends this long after it was last seen'),
+        models: z
+          .object({
+            faceDetector: z.string().min(1).default('yunet_n_dynamic').describe('Face detector (models/manifest.ts name)'),
+            faceEmbedder: z.string().min(1).default('mobilefacenet').describe('Face embedder: mobilefacenet (128-d) or faceplugin_fr_feature (512-d)'),
+            plateDetector: z.string().min(1).default('plate_detect').describe('Plate detector'),
+            plateRecognizer: z.string().min(1).default('plate_rec_color').describe('Plate recogniser (text and colour)'),
+            objectDetector: z.string().min(1).default('yolox_nano').describe('Person and vehicle detector'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Which weights each task uses (swap them for others with an acceptable licence)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Recognition (plates, faces, objects) in worker threads'),
     relay: z
       .object({
         enabled: z.boolean().default(true).describe('Start the Janus WebRTC relay for live video'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cameraSchema, cameraStatusSchema } from './api.ts';
+import type { CameraAnalytics, Sighting } from './sightings.ts';
 
 /**
  * socket.io events, as typed maps. The server pushes; clients join rooms the server authorises.
@@ -29,6 +30,16 @@ export interface ServerToClientEvents {
   'camera.deleted': (payload: { id: string }) => void;
   'camera.status': (event: CameraStatusEvent) => void;
   notice: (event: NoticeEvent) => void;
+  /**
+   * A sighting was stored (an early read of a track, or a one-step final one); pushed after the
+   * row and its evidence files are stored, to users with 'sightings.search' only (not to camera
+   * rooms, which any camera viewer may join).
+   */
+  'sighting.created': (sighting: Sighting) => void;
+  /** A stored sighting was refined in place (stage early → final, better read or crop); same audience. */
+  'sighting.updated': (sighting: Sighting) => void;
+  /** A camera's analytics settings changed; to users with 'cameras.manage'. */
+  'camera.analytics': (analytics: CameraAnalytics) => void;
 }
 
 export type AckReply<T = unknown> = { ok: true; data?: T } | { ok: false; error: { code: string; message: string } };

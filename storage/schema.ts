@@ -96,10 +96,24 @@ export interface SightingsTable {
   plate_text: string | null;
   plate_colour: string | null;
   plate_layers: number | null;
+  /** Relative to the evidence folder (storage/evidence-store.ts). */
   crop_path: string | null;
   frame_path: string | null;
   attributes: Json;
   created_at: CreatedAt;
+  /** 'early' (first confident read of a track) or 'final' (refined when the track ended). Migration 0005. */
+  stage: Generated<string>;
+  /** Faces: quality 0..1. */
+  quality: number | null;
+  updated_at: GeneratedTimestamp;
+}
+
+/** Per-camera analytics settings (contracts/sightings.ts analyticsSettingsSchema); no row: the defaults. */
+export interface CameraAnalyticsTable {
+  camera_id: string;
+  settings: Json;
+  updated_at: GeneratedTimestamp;
+  updated_by: string | null;
 }
 
 export interface FaceEmbeddingsTable {
@@ -252,6 +266,7 @@ export interface Database {
   units: UnitsTable;
   audit_log: AuditLogTable;
   wall_layouts: WallLayoutsTable;
+  camera_analytics: CameraAnalyticsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -261,3 +276,4 @@ export type CameraRow = Selectable<CamerasTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type SiteRow = Selectable<SitesTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type SightingRow = Selectable<SightingsTable>;

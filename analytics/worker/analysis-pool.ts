@@ -147,8 +147,9 @@ export class AnalysisPool {
       if (!job) return;
       const id = this.nextId++;
       slot.job = { ...job, id };
-      // A copy the worker owns (the caller keeps its image, e.g. for evidence crops).
-      const pixels = job.image.data.slice().buffer;
+      // A copy the worker owns (the caller keeps its image, e.g. for evidence crops). Not `.slice()`:
+      // on a Node Buffer that is a view, and transferring it would empty the caller's frame.
+      const pixels = new Uint8Array(job.image.data).buffer;
       const msg: AnalyzeMessage = { type: 'analyze', id, width: job.image.width, height: job.image.height, order: job.image.order, pixels, request: job.request };
       slot.worker.postMessage(msg, [pixels]);
     }

@@ -14,6 +14,7 @@ import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerCameraRoutes } from './routes/cameras.routes.ts';
 import { registerLiveRoutes } from './routes/live.routes.ts';
 import { registerMediaRoutes } from './routes/media.routes.ts';
+import { registerSightingRoutes } from './routes/sightings.routes.ts';
 import { registerSystemRoutes } from './routes/system.routes.ts';
 import type { ApiServices, ZodApp } from './routes/types.ts';
 import { registerUserRoutes } from './routes/users.routes.ts';
@@ -55,6 +56,7 @@ export async function buildApi({ config, log, services, version }: BuildApiOptio
   registerCameraRoutes(app, services);
   registerMediaRoutes(app, services);
   registerLiveRoutes(app, { auth: services.auth, live: services.live });
+  registerSightingRoutes(app, { auth: services.auth, sightings: services.sightings });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

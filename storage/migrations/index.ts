@@ -3,6 +3,7 @@ import { initialMigration } from './0001-initial.ts';
 import { faceVectorMigration } from './0002-face-vector.ts';
 import { wallLayoutsMigration } from './0003-wall-layouts.ts';
 import { cameraStreamsMigration } from './0004-camera-streams.ts';
+import { analyticsMigration } from './0005-analytics.ts';
 import type { MigrationCapabilities } from './capabilities.ts';
 
 export type { MigrationCapabilities } from './capabilities.ts';
@@ -13,6 +14,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: (caps: M
   ['0002-face-vector', faceVectorMigration],
   ['0003-wall-layouts', wallLayoutsMigration],
   ['0004-camera-streams', cameraStreamsMigration],
+  ['0005-analytics', analyticsMigration],
 ];
 
 /** An in-code provider; the capabilities decide the optional parts (pgvector, pg_trgm). */

@@ -5,6 +5,7 @@ import type { AuthService } from '../services/auth.service.ts';
 import type { CamerasService } from '../services/cameras.service.ts';
 import type { LiveService } from '../services/live.service.ts';
 import type { MediaService } from '../services/media.service.ts';
+import type { SightingsService } from '../services/sightings.service.ts';
 import type { SitesService } from '../services/sites.service.ts';
 import type { SystemService } from '../services/system.service.ts';
 import type { UsersService } from '../services/users.service.ts';
@@ -19,6 +20,7 @@ export interface ApiServices {
   system: SystemService;
   media: MediaService;
   live: LiveService;
+  sightings: SightingsService;
 }
 
 export const errorResponseSchema = z.object({

@@ -9,6 +9,7 @@ import { LoginScreen } from './screens/login.screen.tsx';
 import { OverviewScreen } from './screens/overview.screen.tsx';
 import { PlaybackScreen } from './screens/playback.screen.tsx';
 import { PlaceholderScreen } from './screens/placeholder.screen.tsx';
+import { SightingsScreen } from './screens/sightings.screen.tsx';
 import { ForbiddenScreen, NotFoundScreen } from './screens/refusal.screen.tsx';
 import { UsersScreen } from './screens/users.screen.tsx';
 import { WallScreen } from './screens/wall.screen.tsx';
@@ -94,6 +95,8 @@ function ScreenView({ screen, subPath }: { screen: ScreenDefinition; subPath: st
       return <WallScreen />;
     case 'playback':
       return <PlaybackScreen cameraId={subPath} />;
+    case 'sightings':
+      return <SightingsScreen />;
     default:
       return <PlaceholderScreen key={screen.id} screen={screen.id} />;
   }

@@ -8,6 +8,7 @@ const ALL_TABLES = [
   'alert_actions',
   'alerts',
   'audit_log',
+  'camera_analytics',
   'cameras',
   'face_embeddings',
   'incident_events',
@@ -51,10 +52,13 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     expect(await migrateToLatest(adb)).toEqual([]);
 
     // Step by step down: each migration reverts only its own part.
+    expect(await migrateDown(adb, 1)).toEqual(['0005-analytics']);
+    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'camera_analytics'));
+    expect(await columnNames(adb, 'sightings')).not.toContain('stage');
     expect(await migrateDown(adb, 1)).toEqual(['0004-camera-streams']);
     expect(await columnNames(adb, 'cameras')).not.toContain('stream_url');
     expect(await migrateDown(adb, 1)).toEqual(['0003-wall-layouts']);
-    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'wall_layouts'));
+    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'wall_layouts' && t !== 'camera_analytics'));
     expect(await migrateDown(adb, 1)).toEqual(['0002-face-vector']);
     expect(await columnNames(adb, 'face_embeddings')).not.toContain('vec');
 
@@ -102,6 +106,8 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     expect(defs.sightings_plate_text_idx).toMatch(/\(plate_text\)/);
     expect(adb.trgm).toBe(true); // both PGlite (contrib) and Debian's PostgreSQL have pg_trgm
     expect(defs.sightings_plate_text_trgm_idx).toMatch(/USING gin \(plate_text gin_trgm_ops\)/);
+    expect(defs.sightings_plate_text_pattern_idx).toMatch(/\(plate_text text_pattern_ops\)/);
+    expect(defs.sightings_kind_observed_idx).toMatch(/\(kind, observed_at\)/);
   });
 
   it('check constraints refuse values outside the enums and coordinate ranges', async () => {
@@ -118,6 +124,13 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     await bad(sql`insert into watchlists (name, kind, level) values ('w', 'plate', 'green')`);
     await bad(sql`insert into alerts (level, status) values ('red', 'closed')`);
     await bad(sql`insert into incidents (type, priority, title) values ('fire', 'P5', 't')`);
+    const cam = (await sql<{ id: string }>`insert into cameras (name, source_kind, source_url) values ('chk', 'file', 'file:///x') returning id`.execute(adb.db)).rows[0]!.id;
+    await bad(sql`insert into sightings (observed_at, camera_id, kind, score) values (now(), ${cam}, 'car', 0.5)`);
+    await bad(sql`insert into sightings (observed_at, camera_id, kind, score, stage) values (now(), ${cam}, 'plate', 0.5, 'draft')`);
+    await bad(sql`insert into sightings (observed_at, camera_id, kind, score, plate_text, plate_colour) values (now(), ${cam}, 'plate', 0.5, 'A1', 'red')`);
+    await bad(sql`insert into sightings (observed_at, camera_id, kind, score, plate_text, plate_layers) values (now(), ${cam}, 'plate', 0.5, 'A1', 3)`);
+    await bad(sql`insert into sightings (observed_at, camera_id, kind, score, quality) values (now(), ${cam}, 'face', 0.5, 1.5)`);
+    await bad(sql`insert into camera_analytics (camera_id, settings) values (${cam}, '[1]')`);
     // ...and accept the values inside them.
     await sql`insert into users (username, display_name, password_hash, roles) values ('ok-user', 'X', 'h', '{admin,patrol}')`.execute(adb.db);
     await sql`insert into sites (name, kind, latitude, longitude) values ('ok', 'virtual_checkpoint', -90, 180)`.execute(adb.db);

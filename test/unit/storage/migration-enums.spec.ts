@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CAMERA_SOURCE_KINDS, CAMERA_STATUSES, SITE_KINDS } from '../../../contracts/api.ts';
+import { PLATE_COLOURS } from '../../../contracts/analytics.ts';
 import { ROLES } from '../../../contracts/roles.ts';
+import { SIGHTING_KINDS, SIGHTING_STAGES } from '../../../contracts/sightings.ts';
 import { MIGRATION_0001_ENUMS } from '../../../storage/migrations/0001-initial.ts';
+import { MIGRATION_0005_ENUMS } from '../../../storage/migrations/0005-analytics.ts';
 import { knownMigrationNames } from '../../../storage/migrator.ts';
 
 /**
@@ -14,6 +17,9 @@ describe('migration enums match the contracts', () => {
     ['camera source kinds', MIGRATION_0001_ENUMS.cameraSourceKinds, CAMERA_SOURCE_KINDS],
     ['camera statuses', MIGRATION_0001_ENUMS.cameraStatuses, CAMERA_STATUSES],
     ['site kinds', MIGRATION_0001_ENUMS.siteKinds, SITE_KINDS],
+    ['sighting kinds', MIGRATION_0005_ENUMS.sightingKinds, SIGHTING_KINDS],
+    ['sighting stages', MIGRATION_0005_ENUMS.sightingStages, SIGHTING_STAGES],
+    ['plate colours', MIGRATION_0005_ENUMS.plateColours, PLATE_COLOURS],
   ])('%s', (_name, inMigration, inContracts) => {
     expect([...inMigration].sort()).toEqual([...inContracts].sort());
   });

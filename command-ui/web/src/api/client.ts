@@ -13,6 +13,7 @@ import type {
 } from '../../../../contracts/api.ts';
 import type { LiveViewerOffer, PtzCommand, PtzPreset, Recording, WallLayout, WallLayoutInput } from '../../../../contracts/media.ts';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../../../../contracts/errors.ts';
+import type { AnalyticsSettingsInput, CameraAnalytics, Sighting, SightingPage, SightingSearchInput, SightingStats } from '../../../../contracts/sightings.ts';
 
 /**
  * A small typed client for the Argus HTTP API (all under /api, JSON). The bearer token is kept in
@@ -80,6 +81,19 @@ interface RequestOptions {
   keepalive?: boolean;
   /** Abort the request (a tile that changed camera while its viewer was being opened). */
   signal?: AbortSignal;
+}
+
+/** Query parameters of a sightings search: dates as ISO text, lists comma-separated, empty values left out. */
+export function sightingParams(query: Readonly<Record<string, unknown>>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (value instanceof Date) params.set(key, value.toISOString());
+    else if (Array.isArray(value)) {
+      if (value.length > 0) params.set(key, value.join(','));
+    } else params.set(key, String(value));
+  }
+  return params;
 }
 
 function readStoredToken(): string | null {
@@ -251,6 +265,32 @@ export class ApiClient {
   /** Address of a recorded segment (video/mp4) for `<video src>`: the session cookie authenticates it. */
   recordingMediaUrl(recordingId: string): string {
     return `${this.baseUrl}/api/recordings/${encodeURIComponent(recordingId)}/media`;
+  }
+
+  // ---------- sightings ----------
+  /** Search sightings, newest first; pass `nextCursor` as `cursor` for the next page. */
+  searchSightings(query: SightingSearchInput, signal?: AbortSignal): Promise<SightingPage> {
+    return this.request<SightingPage>('GET', `/api/sightings?${sightingParams(query).toString()}`, { signal });
+  }
+
+  sightingStats(query: { from: Date; to: Date; cameraIds?: readonly string[]; kind?: Sighting['kind'] }, signal?: AbortSignal): Promise<SightingStats> {
+    return this.request<SightingStats>('GET', `/api/sightings/stats?${sightingParams({ ...query, cameraIds: query.cameraIds ? [...query.cameraIds] : undefined }).toString()}`, { signal });
+  }
+
+  /**
+   * Address of a sighting's evidence image (`cropUrl` / `frameUrl`) for `<img src>`: like recorded
+   * video, it is authenticated by the session cookie that sign-in sets.
+   */
+  evidenceUrl(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  getCameraAnalytics(cameraId: string): Promise<CameraAnalytics> {
+    return this.request<CameraAnalytics>('GET', `/api/cameras/${encodeURIComponent(cameraId)}/analytics`);
+  }
+
+  saveCameraAnalytics(cameraId: string, settings: AnalyticsSettingsInput): Promise<CameraAnalytics> {
+    return this.request<CameraAnalytics>('PUT', `/api/cameras/${encodeURIComponent(cameraId)}/analytics`, { body: settings });
   }
 
   // ---------- system ----------

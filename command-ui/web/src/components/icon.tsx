@@ -34,6 +34,7 @@ const PATHS: Readonly<Record<IconName | ToolIconName, string>> = {
   alerts: 'M8 1.8 14.5 13.5h-13zM8 6v3.5M8 11.2v.6',
   map: 'M1.5 3.5 5.5 2l5 1.8 4-1.5v10.2l-4 1.5-5-1.8-4 1.5zM5.5 2v10.2M10.5 3.8V14',
   search: 'M7 2.5a4.5 4.5 0 1 1 0 9 4.5 4.5 0 0 1 0-9zM10.3 10.3 14 14',
+  sightings: 'M1.5 4.5h13v7h-13zM4 8h.5M6.5 8h.5M9 8h.5M11.5 8h.5M1.5 2.5h2M12.5 2.5h2M1.5 13.5h2M12.5 13.5h2',
   incidents: 'M3 14V2.5M3 3h9l-2 3 2 3H3',
   checkpoint: 'M1.5 14V4M1.5 6h13M14.5 14V4M5 6v3M9 6v3M13 6v3M5 12h6',
   patrol: 'M8 1.5 13.5 3.5v4c0 3.3-2.3 5.9-5.5 7-3.2-1.1-5.5-3.7-5.5-7v-4zM5.5 8l2 2 3-3.5',

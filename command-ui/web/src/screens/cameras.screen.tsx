@@ -6,14 +6,16 @@ import { Flash, useFlash } from '../components/flash.tsx';
 import { Icon } from '../components/icon.tsx';
 import { StatusDot } from '../components/status-dot.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
-import { hrefFor, navigate } from '../shell/hash-route.ts';
+import { hrefFor, hrefWithQuery, navigate, parseHashQuery, useHashQueryString } from '../shell/hash-route.ts';
 import { useCameras } from '../state/use-cameras.ts';
 import { useSignedIn } from '../state/session.tsx';
+import { CameraAnalyticsForm } from './camera-analytics-form.tsx';
 import { CameraForm, type CameraFormResult } from './camera-form.tsx';
 
 /**
  * Camera administration: the list (kept live by socket.io), and the add / edit panel addressed by
- * the route: `#/cameras/new`, `#/cameras/<id>`.
+ * the route: `#/cameras/new`, `#/cameras/<id>`; a camera's analytics settings at
+ * `#/cameras/<id>?panel=analytics`.
  */
 export function CamerasScreen({ subPath }: { subPath: string | undefined }) {
   const { t, formatDateTime } = useI18n();
@@ -25,6 +27,8 @@ export function CamerasScreen({ subPath }: { subPath: string | undefined }) {
   const [removeBusy, setRemoveBusy] = useState(false);
   const [removeError, setRemoveError] = useState<unknown>(null);
   const [flash, showFlash] = useFlash();
+  const queryString = useHashQueryString();
+  const wantsAnalytics = parseHashQuery(`?${queryString}`).panel === 'analytics';
 
   useEffect(() => {
     let cancelled = false;
@@ -44,8 +48,8 @@ export function CamerasScreen({ subPath }: { subPath: string | undefined }) {
     : list.cameras;
 
   const editing = subPath && subPath !== 'new' ? list.byId.get(subPath) : undefined;
-  const panel: 'none' | 'new' | 'edit' | 'missing' | 'loading' =
-    subPath === undefined ? 'none' : subPath === 'new' ? 'new' : editing ? 'edit' : list.loading ? 'loading' : 'missing';
+  const panel: 'none' | 'new' | 'edit' | 'analytics' | 'missing' | 'loading' =
+    subPath === undefined ? 'none' : subPath === 'new' ? 'new' : editing ? (wantsAnalytics ? 'analytics' : 'edit') : list.loading ? 'loading' : 'missing';
 
   const close = () => navigate('cameras');
   const onDone = (result: CameraFormResult) => {
@@ -140,6 +144,9 @@ export function CamerasScreen({ subPath }: { subPath: string | undefined }) {
                     <a className="btn btn-small" href={hrefFor('cameras', camera.id)} data-action="edit">
                       {t('common.edit')}
                     </a>
+                    <a className="btn btn-small" href={hrefWithQuery(['cameras', camera.id], { panel: 'analytics' })} data-action="analytics">
+                      {t('analytics.open')}
+                    </a>
                     <button
                       type="button"
                       className="btn btn-small btn-danger-ghost"
@@ -164,6 +171,18 @@ export function CamerasScreen({ subPath }: { subPath: string | undefined }) {
       {panel === 'new' && <CameraForm key="new" camera={null} sites={sites} api={api} onDone={onDone} onCancel={close} />}
       {panel === 'edit' && editing && (
         <CameraForm key={editing.id} camera={editing} sites={sites} api={api} onDone={onDone} onCancel={close} />
+      )}
+      {panel === 'analytics' && editing && (
+        <CameraAnalyticsForm
+          key={`analytics-${editing.id}`}
+          camera={editing}
+          api={api}
+          onDone={() => {
+            showFlash(t('analytics.saved', { name: editing.name }));
+            close();
+          }}
+          onCancel={close}
+        />
       )}
       {panel === 'loading' && <div className="side-panel side-panel-message">{t('common.loading')}</div>}
       {panel === 'missing' && (

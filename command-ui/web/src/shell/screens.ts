@@ -2,7 +2,7 @@ import type { Permission } from '../../../../contracts/roles.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 
 /** Every screen of the application, the permission it needs and where it sits in the navigation. */
-export const SCREEN_IDS = ['overview', 'wall', 'playback', 'alerts', 'map', 'search', 'incidents', 'checkpoint', 'patrol', 'cameras', 'users'] as const;
+export const SCREEN_IDS = ['overview', 'wall', 'playback', 'alerts', 'map', 'sightings', 'search', 'incidents', 'checkpoint', 'patrol', 'cameras', 'users'] as const;
 export type ScreenId = (typeof SCREEN_IDS)[number];
 
 /** Screens of later releases: shown as a description of what they will do. */
@@ -18,7 +18,7 @@ export interface ScreenDefinition {
   icon: IconName;
 }
 
-export type IconName = 'overview' | 'wall' | 'playback' | 'alerts' | 'map' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'cameras' | 'users';
+export type IconName = 'overview' | 'wall' | 'playback' | 'alerts' | 'map' | 'sightings' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'cameras' | 'users';
 
 export const SCREENS: readonly ScreenDefinition[] = [
   { id: 'overview', path: 'overview', label: 'nav.overview', permission: 'cameras.view', group: 'operations', icon: 'overview' },
@@ -26,6 +26,7 @@ export const SCREENS: readonly ScreenDefinition[] = [
   { id: 'playback', path: 'playback', label: 'nav.playback', permission: 'cameras.view', group: 'operations', icon: 'playback' },
   { id: 'alerts', path: 'alerts', label: 'nav.alerts', permission: 'alerts.view', group: 'operations', icon: 'alerts' },
   { id: 'map', path: 'map', label: 'nav.map', permission: 'cameras.view', group: 'operations', icon: 'map' },
+  { id: 'sightings', path: 'sightings', label: 'nav.sightings', permission: 'sightings.search', group: 'operations', icon: 'sightings' },
   { id: 'search', path: 'search', label: 'nav.search', permission: 'sightings.search', group: 'operations', icon: 'search' },
   { id: 'incidents', path: 'incidents', label: 'nav.incidents', permission: 'incidents.view', group: 'operations', icon: 'incidents' },
   { id: 'checkpoint', path: 'checkpoint', label: 'nav.checkpoint', permission: 'alerts.act', group: 'operations', icon: 'checkpoint' },

@@ -1,0 +1,97 @@
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { idParamsSchema } from '../../../contracts/api.ts';
+import {
+  analyticsSettingsInputSchema,
+  cameraAnalyticsSchema,
+  sightingPageSchema,
+  sightingSchema,
+  sightingSearchQuerySchema,
+  sightingStatsQuerySchema,
+  sightingStatsSchema,
+} from '../../../contracts/sightings.ts';
+import { authorize, principalOf, requestMeta } from '../auth.plugin.ts';
+import { authErrors, errorResponseSchema, type ApiServices, type ZodApp } from './types.ts';
+
+/** `?v=<version>` only makes the address change when a refined image replaces the old one. */
+const imageQuerySchema = z.object({ v: z.string().max(32).optional() }).strict();
+
+function sendJpeg(reply: FastifyReply, data: Buffer) {
+  return reply
+    .header('content-type', 'image/jpeg')
+    .header('content-length', String(data.length))
+    .header('cache-control', 'private, max-age=86400')
+    .header('x-content-type-options', 'nosniff')
+    .send(data);
+}
+
+export function registerSightingRoutes(app: ZodApp, services: Pick<ApiServices, 'auth' | 'sightings'>): void {
+  const search = authorize(services.auth, 'sightings.search');
+  const manage = authorize(services.auth, 'cameras.manage');
+  const notFound = { 404: errorResponseSchema };
+
+  app.get(
+    '/api/sightings',
+    {
+      preHandler: search,
+      schema: {
+        tags: ['sightings'],
+        summary: 'Search plate reads, faces and objects, newest first',
+        querystring: sightingSearchQuerySchema,
+        response: { 200: sightingPageSchema, ...authErrors },
+      },
+    },
+    async (request) => services.sightings.search(request.query, principalOf(request), requestMeta(request)),
+  );
+  app.get(
+    '/api/sightings/stats',
+    {
+      preHandler: search,
+      schema: {
+        tags: ['sightings'],
+        summary: 'Sightings per hour and kind, and per camera, in a time range (at most 31 days)',
+        querystring: sightingStatsQuerySchema,
+        response: { 200: sightingStatsSchema, ...authErrors },
+      },
+    },
+    async (request) => services.sightings.stats(request.query),
+  );
+  app.get(
+    '/api/sightings/:id',
+    { preHandler: search, schema: { tags: ['sightings'], summary: 'One sighting', params: idParamsSchema, response: { 200: sightingSchema, ...notFound, ...authErrors } } },
+    async (request) => services.sightings.get(request.params.id),
+  );
+  app.get(
+    '/api/sightings/:id/crop.jpg',
+    { preHandler: search, schema: { tags: ['sightings'], summary: 'The cropped evidence image (JPEG)', params: idParamsSchema, querystring: imageQuerySchema } },
+    async (request, reply) => sendJpeg(reply, await services.sightings.evidence(request.params.id, 'crop', principalOf(request), requestMeta(request))),
+  );
+  app.get(
+    '/api/sightings/:id/frame.jpg',
+    { preHandler: search, schema: { tags: ['sightings'], summary: 'The whole frame of a sighting (JPEG); each view is audited', params: idParamsSchema, querystring: imageQuerySchema } },
+    async (request, reply) => sendJpeg(reply, await services.sightings.evidence(request.params.id, 'frame', principalOf(request), requestMeta(request))),
+  );
+
+  app.get(
+    '/api/cameras/:id/analytics',
+    {
+      preHandler: manage,
+      schema: { tags: ['cameras'], summary: "A camera's analytics settings (the defaults until set)", params: idParamsSchema, response: { 200: cameraAnalyticsSchema, ...notFound, ...authErrors } },
+    },
+    async (request) => services.sightings.getAnalytics(request.params.id),
+  );
+  app.put(
+    '/api/cameras/:id/analytics',
+    {
+      preHandler: manage,
+      schema: {
+        tags: ['cameras'],
+        summary: "Replace a camera's analytics settings (fields left out take their defaults)",
+        params: idParamsSchema,
+        body: analyticsSettingsInputSchema,
+        response: { 200: cameraAnalyticsSchema, ...notFound, ...authErrors },
+      },
+    },
+    async (request) => services.sightings.setAnalytics(request.params.id, request.body, principalOf(request), requestMeta(request)),
+  );
+}
