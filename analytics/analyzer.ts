@@ -91,7 +91,14 @@ const roundPoint = (p: Point): Point => [r1(p[0]), r1(p[1])];
 /** Results as the public JSON contract has them: coordinates to 0.1 px, scores to 4 decimals. */
 export function roundAnalysis(a: FrameAnalysis): FrameAnalysis {
   return {
-    plates: a.plates.map((p) => ({ ...p, score: r4(p.score), box: roundBox(p.box), corners: p.corners.map(roundPoint) as PlateRead['corners'] })),
+    plates: a.plates.map((p) => ({
+      text: p.text,
+      colour: p.colour,
+      layers: p.layers,
+      score: r4(p.score),
+      box: roundBox(p.box),
+      corners: p.corners.map(roundPoint) as PlateRead['corners'],
+    })),
     faces: a.faces.map((f) => {
       const out: FaceDetection = {
         box: roundBox(f.box),

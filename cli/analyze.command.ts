@@ -2,10 +2,11 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_REQUEST, type AnalysisRequest } from '../analytics/analyzer.ts';
+import { DEFAULT_REQUEST, type AnalysisRequest, type AnalyzerModelNames } from '../analytics/analyzer.ts';
 import { decodeImage } from '../analytics/image/raster-ops.ts';
 import { AnalysisPool } from '../analytics/worker/analysis-pool.ts';
 import { PIPELINES, type AnalyzeFileResult, type PipelineName } from '../contracts/analytics.ts';
+import { ValidationError } from '../contracts/errors.ts';
 import { addCommonOptions, configFor, type CommonOptions } from './common.ts';
 
 /**
@@ -85,30 +86,40 @@ export function formatJson(results: readonly AnalyzeOutput[]): string {
 /** Analyse the files; results in input order. `onProgress` is called after each file. */
 export async function analyzeFiles(
   files: readonly string[],
-  options: { modelsDir: string; request: AnalysisRequest; workers: number },
+  options: { modelsDir: string; request: AnalysisRequest; workers: number; models?: AnalyzerModelNames },
   onProgress?: (done: number, total: number) => void,
 ): Promise<AnalyzeOutput[]> {
   const pool = await AnalysisPool.start({
     modelsDir: options.modelsDir,
     workers: options.workers,
+    models: options.models,
     preload: options.request.pipelines,
     preloadEmbeddings: options.request.embeddings,
   });
   let done = 0;
+  const results: AnalyzeOutput[] = new Array(files.length);
+  const one = async (file: string): Promise<AnalyzeOutput> => {
+    try {
+      const image = await decodeImage(await readFile(file), file);
+      const { analysis } = await pool.analyze(image, options.request);
+      return { file, ...analysis };
+    } catch (err) {
+      return { file, error: (err as Error).message, plates: [], faces: [], objects: [] };
+    } finally {
+      onProgress?.(++done, files.length);
+    }
+  };
+  // A few images in flight per worker: decoded images are not all held in memory at once.
+  let next = 0;
+  const lane = async () => {
+    while (next < files.length) {
+      const i = next++;
+      results[i] = await one(files[i]!);
+    }
+  };
   try {
-    return await Promise.all(
-      files.map(async (file): Promise<AnalyzeOutput> => {
-        try {
-          const image = await decodeImage(await readFile(file), file);
-          const { analysis } = await pool.analyze(image, options.request);
-          return { file, ...analysis };
-        } catch (err) {
-          return { file, error: (err as Error).message, plates: [], faces: [], objects: [] };
-        } finally {
-          onProgress?.(++done, files.length);
-        }
-      }),
-    );
+    await Promise.all(Array.from({ length: Math.min(files.length, pool.size * 2) }, lane));
+    return results;
   } finally {
     await pool.close();
   }
@@ -128,9 +139,12 @@ export function registerAnalyzeCommand(program: Command): void {
       .option('--min-face-size <px>', 'ignore faces smaller than this', parseCount(1), DEFAULT_REQUEST.minFaceSize)
       .option('--workers <n>', 'analysis worker threads (default: one per core, at most one per file)', parseCount(1)),
   ).action(async (inputs: string[], options: AnalyzeOptions) => {
-    const modelsDir = options.modelsDir ?? configFor(options).modelsDir;
+    const config = configFor(options);
+    const modelsDir = options.modelsDir ?? config.modelsDir;
     const files = await expandInputs(inputs);
-    if (files.length === 0) throw new InvalidArgumentError('no images found in the given folders');
+    if (files.length === 0) {
+      throw new ValidationError(`No images (${[...IMAGE_EXTENSIONS].join(' ')}) found in ${inputs.join(', ')}.`, [{ path: 'files', message: 'no images' }]);
+    }
     const request: AnalysisRequest = {
       ...DEFAULT_REQUEST,
       pipelines: options.pipelines,
@@ -140,7 +154,7 @@ export function registerAnalyzeCommand(program: Command): void {
     };
     const workers = options.workers ?? Math.max(1, Math.min(availableParallelism(), files.length));
     const showProgress = process.stderr.isTTY && files.length > 1;
-    const results = await analyzeFiles(files, { modelsDir, request, workers }, (done, total) => {
+    const results = await analyzeFiles(files, { modelsDir, request, workers, models: config.analytics.models }, (done, total) => {
       if (showProgress) process.stderr.write(`\ranalysing ${done}/${total}${done === total ? '\n' : ''}`);
     });
     if (options.json) process.stdout.write(formatJson(results));
