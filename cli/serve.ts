@@ -19,7 +19,6 @@ import { createLogger, type Logger } from '../config/logger.ts';
 import type { Config } from '../config/schema.ts';
 import { UnavailableError } from '../contracts/errors.ts';
 import { ROLES } from '../contracts/roles.ts';
-import { DEFAULT_ANALYTICS_SETTINGS } from '../contracts/sightings.ts';
 import { OnvifDevices } from '../ingest/onvif/onvif-devices.ts';
 import { openDatabase, type ArgusDatabase } from '../storage/database.ts';
 import { JobQueue, JobWorker, type JobHandlers } from '../storage/job-queue.ts';
@@ -123,7 +122,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
         maxFrameAgeMs: config.analytics.maxFrameAgeMs,
         queuePerCamera: config.analytics.queuePerCamera,
         policy: { trackTimeoutMs: config.analytics.trackTimeoutMs },
-        settingsFor: async (cameraId) => (await cameraAnalytics.get(cameraId))?.settings ?? { ...DEFAULT_ANALYTICS_SETTINGS, enabled: false },
+        settingsFor: (cameraId) => sightings.settingsFor(cameraId),
         recorder: sightings,
         log,
       });
@@ -213,11 +212,17 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
           jobLog.info({ removed }, 'expired sessions removed');
           return { removed };
         },
+        'sightings.prune': async (_payload, { log: jobLog }) => {
+          const removed = await sightings.prune(config.analytics.sightingRetentionDays);
+          jobLog.info({ ...removed, days: config.analytics.sightingRetentionDays }, 'old sightings removed');
+          return removed;
+        },
       };
       const worker = new JobWorker(redis, config.redis.prefix, handlers, log.child({ module: 'jobs' }));
       closers.push(() => worker.close());
       await worker.waitUntilReady();
       await jobs.schedule('sessions.prune', {}, 60 * 60 * 1000);
+      await jobs.schedule('sightings.prune', {}, 60 * 60 * 1000);
     }
 
     const firstAdmin = await auth.ensureFirstAdmin();

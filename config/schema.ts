@@ -130,6 +130,7 @@ export const configSchema = z
         queuePerCamera: z.number().int().min(1).max(25).default(1).describe('Frames a camera may have waiting while the workers are busy (the oldest is dropped beyond)'),
         maxFrameAgeMs: z.number().int().min(100).max(60_000).default(2000).describe('A frame that waited longer is dropped rather than analysed (bounds the delay)'),
         trackTimeoutMs: z.number().int().min(200).max(60_000).default(1500).describe('A track (one vehicle, face or person) ends this long after it was last seen'),
+        sightingRetentionDays: z.number().int().min(1).max(3650).default(90).describe('Sightings, their face embeddings and evidence images older than this are deleted (hourly)'),
         models: z
           .object({
             faceDetector: z.string().min(1).default('yunet_n_dynamic').describe('Face detector (models/manifest.ts name)'),

@@ -9,6 +9,8 @@ export const JOB_QUEUE = 'argus-jobs';
 export const jobPayloadSchemas = {
   'notice.broadcast': z.object({ level: z.enum(['info', 'warning', 'critical']), text: z.string().min(1).max(2000) }).strict(),
   'sessions.prune': z.object({}).strict(),
+  /** Delete sightings (rows, face embeddings, evidence files) older than analytics.sightingRetentionDays. */
+  'sightings.prune': z.object({}).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloadSchemas;

@@ -35,6 +35,7 @@ describe('BullMQ jobs on the real Redis', () => {
         done();
       },
       'sessions.prune': async () => undefined,
+      'sightings.prune': async () => undefined,
     };
     const worker = new JobWorker(redis, prefix, handlers, log);
     const queue = new JobQueue(redis, prefix);
@@ -59,7 +60,7 @@ describe('BullMQ jobs on the real Redis', () => {
     const worker = new JobWorker(
       redis,
       prefix,
-      { 'notice.broadcast': async () => void calls++, 'sessions.prune': async () => undefined },
+      { 'notice.broadcast': async () => void calls++, 'sessions.prune': async () => undefined, 'sightings.prune': async () => undefined },
       log,
     );
     try {
@@ -94,9 +95,11 @@ describe('BullMQ jobs on the real Redis', () => {
       return [];
     };
     const noop = async () => undefined;
-    expect(issuesOf({ 'notice.broadcast': noop })).toEqual([{ path: 'sessions.prune', message: 'no handler' }]);
-    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, extra: noop })).toEqual([{ path: 'extra', message: 'handler for an unknown job' }]);
-    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop })).toEqual([]);
+    expect(issuesOf({ 'notice.broadcast': noop, 'sightings.prune': noop })).toEqual([{ path: 'sessions.prune', message: 'no handler' }]);
+    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'sightings.prune': noop, extra: noop })).toEqual([
+      { path: 'extra', message: 'handler for an unknown job' },
+    ]);
+    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'sightings.prune': noop })).toEqual([]);
   });
 });
 
