@@ -117,35 +117,56 @@ export function writeTensor(
     colW[x] = sx - a;
   }
 
-  for (let c = 0; c < 3; c++) {
-    const base = outOffset + c * plane;
-    const sc = srcC[c]!;
-    const m = mul[c]!;
-    const ad = add[c]!;
-    const pv = padValue[c]!;
-    for (let y = 0; y < th; y++) {
-      const row = base + y * tw;
-      if (y < y0 || y >= y1) {
-        out.fill(pv, row, row + tw);
-        continue;
-      }
-      if (x0 > 0) out.fill(pv, row, row + x0);
-      if (x1 < tw) out.fill(pv, row + x1, row + tw);
-      let sy = (y + 0.5 - offsetY) / scaleY - 0.5;
-      if (sy < 0) sy = 0;
-      if (sy > h - 1) sy = h - 1;
-      const ya = Math.floor(sy);
-      const wy = sy - ya;
-      const rowA = ya * w * 3 + sc;
-      const rowB = Math.min(ya + 1, h - 1) * w * 3 + sc;
-      for (let x = x0; x < x1; x++) {
-        const wx = colW[x]!;
-        const a = colA[x]!;
-        const b = colB[x]!;
-        const top = data[rowA + a]! + (data[rowA + b]! - data[rowA + a]!) * wx;
-        const bottom = data[rowB + a]! + (data[rowB + b]! - data[rowB + a]!) * wx;
-        out[row + x] = (top + (bottom - top) * wy) * m + ad;
-      }
+  // One pass over the covered rows: the 4 source pixels of each output pixel are located once and
+  // all three channels interpolated from them; the padding is filled separately.
+  const s0 = srcC[0]!;
+  const s1 = srcC[1]!;
+  const s2 = srcC[2]!;
+  const [m0, m1, m2] = mul as [number, number, number];
+  const [a0, a1, a2] = add as [number, number, number];
+  const o0 = outOffset;
+  const o1 = outOffset + plane;
+  const o2 = outOffset + 2 * plane;
+  for (let y = 0; y < th; y++) {
+    const row = y * tw;
+    if (y < y0 || y >= y1) {
+      out.fill(padValue[0]!, o0 + row, o0 + row + tw);
+      out.fill(padValue[1]!, o1 + row, o1 + row + tw);
+      out.fill(padValue[2]!, o2 + row, o2 + row + tw);
+      continue;
+    }
+    if (x0 > 0) {
+      out.fill(padValue[0]!, o0 + row, o0 + row + x0);
+      out.fill(padValue[1]!, o1 + row, o1 + row + x0);
+      out.fill(padValue[2]!, o2 + row, o2 + row + x0);
+    }
+    if (x1 < tw) {
+      out.fill(padValue[0]!, o0 + row + x1, o0 + row + tw);
+      out.fill(padValue[1]!, o1 + row + x1, o1 + row + tw);
+      out.fill(padValue[2]!, o2 + row + x1, o2 + row + tw);
+    }
+    let sy = (y + 0.5 - offsetY) / scaleY - 0.5;
+    if (sy < 0) sy = 0;
+    if (sy > h - 1) sy = h - 1;
+    const ya = Math.floor(sy);
+    const wy = sy - ya;
+    const rowA = ya * w * 3;
+    const rowB = Math.min(ya + 1, h - 1) * w * 3;
+    for (let x = x0; x < x1; x++) {
+      const wx = colW[x]!;
+      const pa = rowA + colA[x]!;
+      const pb = rowA + colB[x]!;
+      const pc = rowB + colA[x]!;
+      const pd = rowB + colB[x]!;
+      // Bilinear weights of the four neighbours.
+      const wd = wx * wy;
+      const wc = wy - wd;
+      const wb = wx - wd;
+      const wa = 1 - wx - wy + wd;
+      const i = row + x;
+      out[o0 + i] = (data[pa + s0]! * wa + data[pb + s0]! * wb + data[pc + s0]! * wc + data[pd + s0]! * wd) * m0 + a0;
+      out[o1 + i] = (data[pa + s1]! * wa + data[pb + s1]! * wb + data[pc + s1]! * wc + data[pd + s1]! * wd) * m1 + a1;
+      out[o2 + i] = (data[pa + s2]! * wa + data[pb + s2]! * wb + data[pc + s2]! * wc + data[pd + s2]! * wd) * m2 + a2;
     }
   }
   return placement;
