@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { UnavailableError } from '../contracts/errors.ts';
 import { findModel, type ModelEntry, type ModelTask } from './manifest.ts';
@@ -10,7 +9,7 @@ import { requireModelFile } from './model-files.ts';
  *
  * ONNX Runtime runs on the CPU. Each analysis worker thread holds its own sessions with
  * `threads` intra-op threads (default 1: parallelism comes from several workers, which scales
- * better than splitting one small convolution over cores); `sessionThreads` sizes it to the machine.
+ * better than splitting one small convolution over cores); see `sessionThreads`.
  */
 
 export interface ModelRuntime {
@@ -20,9 +19,13 @@ export interface ModelRuntime {
   threads: number;
 }
 
-/** Threads per session for `workers` analysis workers on this machine: the cores shared out, at least 1. */
-export function sessionThreads(workers: number, cores = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
+/**
+ * Intra-op threads per session: 1 unless configured. Measured on a 2-core machine
+ * (bench/results/analytics.md): a second ONNX Runtime thread in one worker made these small models
+ * slower while using twice the CPU, so parallelism comes from more workers, not more threads.
+ */
+export function sessionThreads(configured?: number): number {
+  return configured && configured > 0 ? Math.floor(configured) : 1;
 }
 
 /** Time spent inside ONNX Runtime, for benchmarks (pipeline time ÷ inference time). */

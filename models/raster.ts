@@ -97,6 +97,15 @@ export function writeTensor(
   const padValue = [pad * mul[0]! + add[0]!, pad * mul[1]! + add[1]!, pad * mul[2]! + add[2]!];
 
   const { width: w, height: h, data } = image;
+  if (w === tw && h === th && placement.scaleX === 1 && placement.scaleY === 1 && placement.offsetX === 0 && placement.offsetY === 0) {
+    // Already the model's size (an aligned face, a rectified plate): no resampling, only normalising.
+    for (let i = 0, p = 0; i < plane; i++, p += 3) {
+      out[outOffset + i] = data[p + srcC[0]!]! * mul[0]! + add[0]!;
+      out[outOffset + plane + i] = data[p + srcC[1]!]! * mul[1]! + add[1]!;
+      out[outOffset + 2 * plane + i] = data[p + srcC[2]!]! * mul[2]! + add[2]!;
+    }
+    return placement;
+  }
   // The part of the tensor covered by the image.
   const x0 = Math.max(0, Math.round(offsetX));
   const x1 = Math.min(tw, Math.round(offsetX + w * scaleX));

@@ -18,7 +18,7 @@ export interface AnalysisPoolOptions {
   modelsDir: string;
   /** Worker threads (default: one per core). */
   workers?: number;
-  /** ONNX Runtime threads per worker (default: the cores shared out among the workers). */
+  /** ONNX Runtime threads per worker (default 1: more workers scale better than more threads). */
   threadsPerWorker?: number;
   models?: Partial<AnalyzerModelNames>;
   /** Verify and load these pipelines' models when each worker starts (fails start() early). */
@@ -61,6 +61,7 @@ export class AnalysisPool {
   private readonly waiting: Job[] = [];
   private nextId = 1;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private readonly init: WorkerInit;
   readonly size: number;
 
@@ -68,7 +69,7 @@ export class AnalysisPool {
     this.size = Math.max(1, options.workers ?? availableParallelism());
     this.init = {
       modelsDir: options.modelsDir,
-      threads: options.threadsPerWorker ?? sessionThreads(this.size),
+      threads: sessionThreads(options.threadsPerWorker),
       models: { ...DEFAULT_MODEL_NAMES, ...options.models },
       preload: options.preload ?? [],
       preloadEmbeddings: options.preloadEmbeddings ?? false,
@@ -163,10 +164,32 @@ export class AnalysisPool {
     });
   }
 
-  /** Stop every worker; waiting and running jobs fail. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Stop every worker; waiting and running jobs fail at once. Idempotent. A worker inside an ONNX
+   * Runtime call is not terminated (that aborts the whole process): it is asked to stop, finishes the
+   * call, releases its sessions and exits; only one that does not within `graceMs` is terminated.
+   */
+  close(graceMs = 10_000): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
     for (const job of this.waiting.splice(0)) job.reject(new UnavailableError('The analysis pool was closed.'));
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    for (const slot of this.slots) {
+      slot.job?.reject(new UnavailableError('The analysis pool was closed while analysing this image.'));
+      slot.job = null;
+    }
+    this.closing = Promise.all(
+      [...this.slots].map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void slot.worker.terminate(), graceMs);
+            slot.worker.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            slot.worker.postMessage({ type: 'close' });
+          }),
+      ),
+    ).then(() => undefined);
+    return this.closing;
   }
 }

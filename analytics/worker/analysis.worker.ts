@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrameAnalyzer } from '../analyzer.ts';
-import type { AnalyzeMessage, SerializedError, WorkerInit, WorkerReply } from './protocol.ts';
+import type { AnalyzeMessage, CloseMessage, SerializedError, WorkerInit, WorkerReply } from './protocol.ts';
 
 /**
  * An analysis worker thread: holds its own ONNX Runtime sessions and analyses one frame at a time
@@ -25,10 +25,21 @@ try {
   post({ type: 'init-failed', error: serialize(err) });
 }
 
-port.on('message', (msg: AnalyzeMessage) => {
+let current: Promise<unknown> = Promise.resolve();
+
+port.on('message', (msg: AnalyzeMessage | CloseMessage) => {
+  if (msg.type === 'close') {
+    // Never exit inside an ONNX Runtime call: finish it, release the sessions, then leave.
+    void current.finally(async () => {
+      await analyzer.close().catch(() => undefined);
+      port.close();
+      process.exit(0);
+    });
+    return;
+  }
   if (msg.type !== 'analyze') return;
   const image = { width: msg.width, height: msg.height, order: msg.order, data: new Uint8Array(msg.pixels) };
-  analyzer.analyze(image, msg.request).then(
+  current = analyzer.analyze(image, msg.request).then(
     (outcome) => post({ type: 'result', id: msg.id, outcome }),
     (err: unknown) => post({ type: 'error', id: msg.id, error: serialize(err) }),
   );

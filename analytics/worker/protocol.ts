@@ -23,6 +23,11 @@ export interface AnalyzeMessage {
   request: AnalysisRequest;
 }
 
+/** Finish the current analysis, release the models and exit. */
+export interface CloseMessage {
+  type: 'close';
+}
+
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'init-failed'; error: SerializedError }

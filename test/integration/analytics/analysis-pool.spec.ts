@@ -95,8 +95,8 @@ describe('AnalysisPool', () => {
     await small.close();
     // Settled promptly (a job left pending would otherwise hang until the test times out).
     const [running, ...waiting] = await within(Promise.all(jobs), 10_000, 'the jobs to settle after close()');
-    expect(running).toBeInstanceOf(Error);
-    expect((running as Error).message).toMatch(/stopped/);
+    expect(running).toBeInstanceOf(UnavailableError);
+    expect((running as Error).message).toMatch(/closed while analysing/);
     for (const w of waiting) {
       expect(w).toBeInstanceOf(UnavailableError);
       expect((w as Error).message).toMatch(/closed/);
@@ -131,5 +131,23 @@ describe('AnalysisPool', () => {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('AnalysisPool.close() while the workers are inside ONNX Runtime', () => {
+  it('lets them finish the call and exit, instead of aborting the process', async () => {
+    const image = await decodeImage(await readFile(join(MEDIA, 'plates/scenes/hyperlpr_test_img.jpg')));
+    const pool = await AnalysisPool.start({ modelsDir: MODELS, workers: 2, threadsPerWorker: 1, preload: ['plates'] });
+    const jobs = Array.from({ length: 40 }, () => pool.analyze(image, { ...DEFAULT_REQUEST, pipelines: ['plates'] }).then(() => 'ok', (e: Error) => e.message));
+    // Long enough for both workers to be inside the detector's inference.
+    await new Promise((r) => setTimeout(r, 300));
+    await pool.close();
+    const outcomes = await Promise.all(jobs);
+    expect(outcomes.some((o) => /closed/.test(o))).toBe(true);
+    // This process is still alive and can start another pool.
+    const again = await AnalysisPool.start({ modelsDir: MODELS, workers: 1, preload: ['plates'] });
+    const { analysis } = await again.analyze(image, { ...DEFAULT_REQUEST, pipelines: ['plates'] });
+    expect(analysis.plates.map((p) => p.text)).toEqual(['苏ED51712']);
+    await again.close();
   });
 });
