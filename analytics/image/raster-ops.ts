@@ -61,31 +61,39 @@ export function warpRaster(src: Raster, width: number, height: number, outToSrc:
   const [a, b, c, d, e, f, g, h, i] = outToSrc as [number, number, number, number, number, number, number, number, number];
   const out = new Uint8Array(width * height * 3);
   const { width: sw, height: sh, data } = src;
+  const affine = g === 0 && h === 0;
+  const maxX = sw - 1;
+  const maxY = sh - 1;
+  let o = 0;
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const w = g * x + h * y + i;
-      let sx = (a * x + b * y + c) / w;
-      let sy = (d * x + e * y + f) / w;
+    // Along a row the source position moves by (a, d) per pixel (divided by w for a homography).
+    let nx = b * y + c;
+    let ny = e * y + f;
+    let nw = h * y + i;
+    for (let x = 0; x < width; x++, nx += a, ny += d, nw += g, o += 3) {
+      let sx = affine ? nx / i : nx / nw;
+      let sy = affine ? ny / i : ny / nw;
       if (!(sx >= 0)) sx = 0; // also NaN
       if (!(sy >= 0)) sy = 0;
-      if (sx > sw - 1) sx = sw - 1;
-      if (sy > sh - 1) sy = sh - 1;
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const x1 = Math.min(x0 + 1, sw - 1);
-      const y1 = Math.min(y0 + 1, sh - 1);
+      if (sx > maxX) sx = maxX;
+      if (sy > maxY) sy = maxY;
+      const x0 = sx | 0;
+      const y0 = sy | 0;
       const wx = sx - x0;
       const wy = sy - y0;
+      const dx = x0 < maxX ? 3 : 0;
+      const dy = y0 < maxY ? sw * 3 : 0;
       const p00 = (y0 * sw + x0) * 3;
-      const p01 = (y0 * sw + x1) * 3;
-      const p10 = (y1 * sw + x0) * 3;
-      const p11 = (y1 * sw + x1) * 3;
-      const o = (y * width + x) * 3;
-      for (let ch = 0; ch < 3; ch++) {
-        const top = data[p00 + ch]! + (data[p01 + ch]! - data[p00 + ch]!) * wx;
-        const bottom = data[p10 + ch]! + (data[p11 + ch]! - data[p10 + ch]!) * wx;
-        out[o + ch] = Math.round(top + (bottom - top) * wy);
-      }
+      const p01 = p00 + dx;
+      const p10 = p00 + dy;
+      const p11 = p10 + dx;
+      const w11 = wx * wy;
+      const w10 = wy - w11;
+      const w01 = wx - w11;
+      const w00 = 1 - wx - wy + w11;
+      out[o] = data[p00]! * w00 + data[p01]! * w01 + data[p10]! * w10 + data[p11]! * w11 + 0.5;
+      out[o + 1] = data[p00 + 1]! * w00 + data[p01 + 1]! * w01 + data[p10 + 1]! * w10 + data[p11 + 1]! * w11 + 0.5;
+      out[o + 2] = data[p00 + 2]! * w00 + data[p01 + 2]! * w01 + data[p10 + 2]! * w10 + data[p11 + 2]! * w11 + 0.5;
     }
   }
   return { width, height, order: src.order, data: out };
@@ -154,16 +162,21 @@ export function laplacianVariance(src: Raster, box?: Box): number {
   const x1 = Math.min(src.width - 1, Math.ceil(box?.[2] ?? src.width));
   const y1 = Math.min(src.height - 1, Math.ceil(box?.[3] ?? src.height));
   if (x1 - x0 < 1 || y1 - y0 < 1) return 0;
+  // Grey values of the region with a 1-pixel border, computed once.
+  const gw = x1 - x0 + 2;
+  const gh = y1 - y0 + 2;
+  const grey = new Float32Array(gw * gh);
   const d = src.data;
-  const stride = src.width * 3;
-  const grey = (p: number) => 0.299 * d[p]! + 0.587 * d[p + 1]! + 0.114 * d[p + 2]!;
+  for (let y = 0; y < gh; y++) {
+    let p = ((y0 - 1 + y) * src.width + (x0 - 1)) * 3;
+    for (let x = 0; x < gw; x++, p += 3) grey[y * gw + x] = 0.299 * d[p]! + 0.587 * d[p + 1]! + 0.114 * d[p + 2]!;
+  }
   let sum = 0;
   let sum2 = 0;
   let n = 0;
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const p = y * stride + x * 3;
-      const lap = grey(p - 3) + grey(p + 3) + grey(p - stride) + grey(p + stride) - 4 * grey(p);
+  for (let y = 1; y < gh - 1; y++) {
+    for (let x = 1, q = y * gw + 1; x < gw - 1; x++, q++) {
+      const lap = grey[q - 1]! + grey[q + 1]! + grey[q - gw]! + grey[q + gw]! - 4 * grey[q]!;
       sum += lap;
       sum2 += lap * lap;
       n++;
