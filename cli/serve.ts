@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { startAnalyticsRole, type AnalyticsRole } from '../analytics/analytics.role.ts';
 import { buildApi } from '../command-ui/server/app.ts';
 import { RedisEventBus } from '../command-ui/server/redis-event-bus.ts';
+import { AlertsService } from '../command-ui/server/services/alerts.service.ts';
 import { AuthService } from '../command-ui/server/services/auth.service.ts';
 import { CamerasService } from '../command-ui/server/services/cameras.service.ts';
 import { LiveService } from '../command-ui/server/services/live.service.ts';
@@ -13,18 +14,22 @@ import type { EventBus } from '../command-ui/server/services/event-bus.ts';
 import { SitesService } from '../command-ui/server/services/sites.service.ts';
 import { SystemService } from '../command-ui/server/services/system.service.ts';
 import { UsersService } from '../command-ui/server/services/users.service.ts';
+import { WatchlistMatching } from '../command-ui/server/services/watchlist-matching.ts';
+import { WatchlistsService } from '../command-ui/server/services/watchlists.service.ts';
 import { SocketGateway } from '../command-ui/server/socket.gateway.ts';
 import type { ApiServices } from '../command-ui/server/routes/types.ts';
 import { createLogger, type Logger } from '../config/logger.ts';
 import type { Config } from '../config/schema.ts';
 import { UnavailableError } from '../contracts/errors.ts';
 import { ROLES } from '../contracts/roles.ts';
+import { WATCHLISTS_CHANGED_CHANNEL } from '../contracts/watchlists.ts';
 import { OnvifDevices } from '../ingest/onvif/onvif-devices.ts';
 import { openDatabase, type ArgusDatabase } from '../storage/database.ts';
 import { JobQueue, JobWorker, type JobHandlers } from '../storage/job-queue.ts';
 import { migrateToLatest } from '../storage/migrator.ts';
 import { openRedis, type RedisHandle } from '../storage/redis.ts';
 import { EvidenceStore } from '../storage/evidence-store.ts';
+import { AlertsRepository } from '../storage/repositories/alerts.repository.ts';
 import { AuditRepository } from '../storage/repositories/audit.repository.ts';
 import { CameraAnalyticsRepository } from '../storage/repositories/camera-analytics.repository.ts';
 import { CamerasRepository } from '../storage/repositories/cameras.repository.ts';
@@ -34,7 +39,9 @@ import { SessionsRepository } from '../storage/repositories/sessions.repository.
 import { SightingsRepository } from '../storage/repositories/sightings.repository.ts';
 import { SitesRepository } from '../storage/repositories/sites.repository.ts';
 import { UsersRepository } from '../storage/repositories/users.repository.ts';
+import { WatchlistsRepository } from '../storage/repositories/watchlists.repository.ts';
 import { SecretBox } from '../storage/secret-box.ts';
+import { AnalyzerFaceEnroller } from './face-enroller.ts';
 import { startMedia, type MediaParts } from './media.wiring.ts';
 import { VERSION } from './version.ts';
 
@@ -102,14 +109,53 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       toRooms: (...a) => events?.toRooms(...a),
     };
     const cameraAnalytics = new CameraAnalyticsRepository(database.db);
+    // Watchlists and alerts: every stored sighting is matched; an alert is stored, pushed, then delivered by jobs.
+    const evidence = EvidenceStore.fromConfig(config);
+    const watchlistsRepo = new WatchlistsRepository(database.db);
+    const alerts = new AlertsService({
+      alerts: new AlertsRepository(database.db),
+      evidence,
+      events: lateEvents,
+      config: config.alerts,
+      enqueue: async (job) => {
+        const options = { attempts: config.alerts.deliveryAttempts };
+        if (job.kind === 'webhook') await jobs.add('alert.webhook', { alertId: job.alertId, webhook: job.webhook }, { ...options, jobId: `alert-webhook-${job.alertId}-${job.webhook}` });
+        else await jobs.add('alert.sms', { alertId: job.alertId }, { ...options, jobId: `alert-sms-${job.alertId}` });
+      },
+      log: log.child({ module: 'alerts' }),
+    });
+    const matching = new WatchlistMatching({ watchlists: watchlistsRepo, alerts, log: log.child({ module: 'watchlist-matching' }) });
+    closers.push(async () => matching.close());
+    // A watchlist change reaches every process's matchers through Redis pub/sub (and this one's at once).
+    const changedChannel = `${config.redis.prefix}:${WATCHLISTS_CHANGED_CHANNEL}`;
+    const watchlistNotices = redis.connect('watchlists-sub');
+    closers.push(() => watchlistNotices.quit());
+    watchlistNotices.on('message', (channel: string) => {
+      if (channel === changedChannel) void matching.reload();
+    });
+    await watchlistNotices.subscribe(changedChannel);
+    await matching.start();
+    const enroller = new AnalyzerFaceEnroller({ modelsDir: config.modelsDir, models: config.analytics.models });
+    closers.push(() => enroller.close());
+    const watchlists = new WatchlistsService({
+      watchlists: watchlistsRepo,
+      audit,
+      enroller,
+      changed: async () => {
+        await matching.reload();
+        await control.publish(changedChannel, String(Date.now()));
+      },
+      log: log.child({ module: 'watchlists' }),
+    });
     // Persist, then publish: the API's sightings search and the analytics role's SightingRecorder.
     const sightings = new SightingsService({
       sightings: new SightingsRepository(database.db, { trgm: database.trgm, vector: database.vector }),
       settings: cameraAnalytics,
-      evidence: EvidenceStore.fromConfig(config),
+      evidence,
       audit,
       events: lateEvents,
       log: log.child({ module: 'sightings' }),
+      onStored: (sighting, extra) => matching.onSighting(sighting, extra),
     });
     // Analytics before media: ingest hands its decoded frames to it (and stops it after the cameras).
     let analytics: AnalyticsRole | null = null;
@@ -146,6 +192,8 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       }),
       live: new LiveService({ relay: media.relay, cameras, audit, log: log.child({ module: 'live' }) }),
       sightings,
+      watchlists,
+      alerts,
       system: new SystemService({
         probes: {
           version: VERSION,
@@ -217,12 +265,16 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
           jobLog.info({ ...removed, days: config.analytics.sightingRetentionDays }, 'old sightings removed');
           return removed;
         },
+        'alert.webhook': async (payload) => alerts.deliverWebhook(payload.alertId, payload.webhook),
+        'alert.sms': async (payload) => alerts.deliverSms(payload.alertId),
+        'alerts.escalate': async () => ({ escalated: await alerts.escalate() }),
       };
       const worker = new JobWorker(redis, config.redis.prefix, handlers, log.child({ module: 'jobs' }));
       closers.push(() => worker.close());
       await worker.waitUntilReady();
       await jobs.schedule('sessions.prune', {}, 60 * 60 * 1000);
       await jobs.schedule('sightings.prune', {}, 60 * 60 * 1000);
+      await jobs.schedule('alerts.escalate', {}, Math.min(15_000, config.alerts.escalateAfterSeconds * 250));
     }
 
     const firstAdmin = await auth.ensureFirstAdmin();

@@ -146,6 +146,44 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Recognition (plates, faces, objects) in worker threads'),
+    alerts: z
+      .object({
+        escalateAfterSeconds: z
+          .number()
+          .int()
+          .min(5)
+          .max(24 * 3600)
+          .default(60)
+          .describe('A red or orange alert not acknowledged within this time is escalated to the commanders'),
+        deliveryAttempts: z.number().int().min(1).max(20).default(5).describe('Tries per webhook or SMS delivery (exponential backoff) before it goes to the dead-letter list'),
+        deliveryTimeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Time limit of one webhook or SMS gateway request'),
+        webhooks: z
+          .array(
+            z
+              .object({
+                url: z.string().url().regex(/^https?:\/\//, 'an http:// or https:// URL').describe('Receiver address (POST, JSON body: the alert)'),
+                secret: z.string().min(16).nullable().default(null).describe('When set, the body is signed: header x-argus-signature: sha256=<HMAC-SHA256 hex>'),
+                levels: z.array(z.enum(['red', 'orange', 'yellow', 'blue'])).min(1).default(['red', 'orange', 'yellow', 'blue']).describe('Alert levels sent to it'),
+              })
+              .strict(),
+          )
+          .max(20)
+          .default([])
+          .describe('Outbound webhooks, one delivery job per alert and webhook'),
+        sms: z
+          .object({
+            url: z.string().url().regex(/^https?:\/\//, 'an http:// or https:// URL').describe('SMS gateway address (POST, JSON body { recipients, text, alertId })'),
+            recipients: z.array(z.string().regex(/^\+?[0-9]{5,20}$/, 'a phone number')).min(1).describe('Phone numbers'),
+            levels: z.array(z.enum(['red', 'orange', 'yellow', 'blue'])).min(1).default(['red']).describe('Alert levels sent by SMS'),
+          })
+          .strict()
+          .nullable()
+          .default(null)
+          .describe('SMS gateway (HTTP); null: no SMS'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Watchlist alerts: escalation and outbound delivery'),
     relay: z
       .object({
         enabled: z.boolean().default(true).describe('Start the Janus WebRTC relay for live video'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cameraSchema, cameraStatusSchema } from './api.ts';
+import type { Alert } from './alerts.ts';
 import type { CameraAnalytics, Sighting } from './sightings.ts';
 
 /**
@@ -40,6 +41,14 @@ export interface ServerToClientEvents {
   'sighting.updated': (sighting: Sighting) => void;
   /** A camera's analytics settings changed; to users with 'cameras.manage'. */
   'camera.analytics': (analytics: CameraAnalytics) => void;
+  /**
+   * A watchlist hit, pushed after it is stored: to `site:<siteId>`, `camera:<cameraId>` and the
+   * command roles' rooms; a covert one only to the roles holding 'watchlists.manage'. A client that
+   * reconnects asks GET /api/alerts/since?seq=<last seq seen> and keeps each alert id once.
+   */
+  'alert.created': (alert: Alert) => void;
+  /** An alert changed (acknowledged, inspecting, resolved, a note, escalated); same audience as its creation. */
+  'alert.updated': (alert: Alert) => void;
 }
 
 export type AckReply<T = unknown> = { ok: true; data?: T } | { ok: false; error: { code: string; message: string } };

@@ -11,6 +11,12 @@ export const jobPayloadSchemas = {
   'sessions.prune': z.object({}).strict(),
   /** Delete sightings (rows, face embeddings, evidence files) older than analytics.sightingRetentionDays. */
   'sightings.prune': z.object({}).strict(),
+  /** POST an alert to one configured webhook (config alerts.webhooks[index]); retried with backoff. */
+  'alert.webhook': z.object({ alertId: z.string().uuid(), webhook: z.number().int().min(0) }).strict(),
+  /** Send an alert through the SMS gateway (config alerts.sms); retried with backoff. */
+  'alert.sms': z.object({ alertId: z.string().uuid() }).strict(),
+  /** Mark red/orange alerts not acknowledged in time as escalated and push them to commanders. */
+  'alerts.escalate': z.object({}).strict(),
 } as const;
 
 export type JobName = keyof typeof jobPayloadSchemas;

@@ -88,9 +88,10 @@ export type Sighting = z.infer<typeof sightingSchema>;
 /**
  * exact: the whole plate. prefix: plates starting with the text. contains: the text anywhere.
  * fuzzy: contains, or similar by trigrams (pg_trgm, similarity ≥ 0.3) where the database has
- * pg_trgm; without it, contains with at most one character different.
+ * pg_trgm; without it, contains with at most one character different. wildcard: the whole plate,
+ * `*` standing for any run of characters and `?` for exactly one (e.g. 京A*5, 沪?12345).
  */
-export const PLATE_MATCH_MODES = ['exact', 'prefix', 'contains', 'fuzzy'] as const;
+export const PLATE_MATCH_MODES = ['exact', 'prefix', 'contains', 'fuzzy', 'wildcard'] as const;
 export const plateMatchModeSchema = z.enum(PLATE_MATCH_MODES);
 export type PlateMatchMode = z.infer<typeof plateMatchModeSchema>;
 
@@ -108,7 +109,7 @@ export const sightingSearchQuerySchema = z
     cameraIds: listParam(z.string().uuid('not a camera id'), 200).optional().describe('Cameras (comma-separated or repeated); all when absent'),
     kind: sightingKindSchema.optional(),
     plate: plateTextSchema.optional().describe('Plate text (spaces and separators ignored, case-insensitive)'),
-    plateMode: plateMatchModeSchema.default('exact').describe('How `plate` matches: exact, prefix, contains or fuzzy'),
+    plateMode: plateMatchModeSchema.default('exact').describe('How `plate` matches: exact, prefix, contains, fuzzy or wildcard (* and ?)'),
     plateColour: plateColourSchema.optional(),
     label: z.string().trim().min(1).max(32).optional().describe('Object class, e.g. car, person'),
     stage: sightingStageSchema.optional(),
@@ -140,6 +141,45 @@ export const sightingPageSchema = z.object({
 export type SightingPage = z.infer<typeof sightingPageSchema>;
 
 // ---------- statistics (per-hour counts for a chart) ----------
+// ---------- trajectories ----------
+export const TRAJECTORY_MAX_POINTS = 2000;
+
+/** A vehicle's reads across cameras and checkpoints, in time order (one plate, exactly). */
+export const trajectoryQuerySchema = z
+  .object({
+    plate: plateTextSchema.describe('The plate, exactly (spaces and separators ignored)'),
+    from: z.coerce.date().optional().describe('Observed at or after (ISO 8601)'),
+    to: z.coerce.date().optional().describe('Observed before (ISO 8601)'),
+    limit: z.coerce.number().int().min(1).max(TRAJECTORY_MAX_POINTS).default(500),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (/[*?]/.test(q.plate)) ctx.addIssue({ code: 'custom', path: ['plate'], message: 'a trajectory is of one plate: no wildcards' });
+    if (q.from && q.to && q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  });
+export type TrajectoryQuery = z.output<typeof trajectoryQuerySchema>;
+
+export const trajectoryPointSchema = z.object({
+  sighting: sightingSchema,
+  siteId: z.string().nullable(),
+  siteName: z.string().nullable(),
+  /** The camera's position, else its site's; null when neither is known. */
+  latitude: z.number().nullable(),
+  longitude: z.number().nullable(),
+});
+export type TrajectoryPoint = z.infer<typeof trajectoryPointSchema>;
+
+export const trajectorySchema = z.object({
+  plate: z.string(),
+  /** Oldest first. */
+  points: z.array(trajectoryPointSchema),
+  /** More reads exist than `limit` returned (the newest are left out). */
+  truncated: z.boolean(),
+  cameras: z.number().int(),
+  sites: z.number().int(),
+});
+export type Trajectory = z.infer<typeof trajectorySchema>;
+
 export const SIGHTING_STATS_MAX_DAYS = 31;
 
 export const sightingStatsQuerySchema = z

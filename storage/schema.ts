@@ -142,6 +142,8 @@ export interface WatchlistsTable {
   valid_to: Timestamp | null;
   created_at: CreatedAt;
   updated_at: GeneratedTimestamp;
+  /** Plate lists: a wrong province character is not counted as a misread. Migration 0006. */
+  ignore_province: Generated<boolean>;
 }
 
 export interface WatchlistEntriesTable {
@@ -173,6 +175,10 @@ export interface AlertsTable {
   disposition: string | null;
   detail: Json;
   updated_at: GeneratedTimestamp;
+  /** Replay order (bigserial; bigint arrives as a string). Migration 0006. */
+  seq: ColumnType<string, never, never>;
+  kind: Generated<string>;
+  escalated_at: Timestamp | null;
 }
 
 export interface AlertActionsTable {

@@ -10,6 +10,7 @@ import type { Logger } from '../../config/logger.ts';
 import { ERROR_CODES } from '../../contracts/errors.ts';
 import { registerAuth } from './auth.plugin.ts';
 import { createErrorHandler, errorBody } from './errors.ts';
+import { registerAlertRoutes } from './routes/alerts.routes.ts';
 import { registerAuthRoutes } from './routes/auth.routes.ts';
 import { registerCameraRoutes } from './routes/cameras.routes.ts';
 import { registerLiveRoutes } from './routes/live.routes.ts';
@@ -18,6 +19,7 @@ import { registerSightingRoutes } from './routes/sightings.routes.ts';
 import { registerSystemRoutes } from './routes/system.routes.ts';
 import type { ApiServices, ZodApp } from './routes/types.ts';
 import { registerUserRoutes } from './routes/users.routes.ts';
+import { registerWatchlistRoutes } from './routes/watchlists.routes.ts';
 
 export interface BuildApiOptions {
   config: Config;
@@ -57,6 +59,8 @@ export async function buildApi({ config, log, services, version }: BuildApiOptio
   registerMediaRoutes(app, services);
   registerLiveRoutes(app, { auth: services.auth, live: services.live });
   registerSightingRoutes(app, { auth: services.auth, sightings: services.sightings });
+  registerWatchlistRoutes(app, { auth: services.auth, watchlists: services.watchlists });
+  registerAlertRoutes(app, { auth: services.auth, alerts: services.alerts });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -4,6 +4,7 @@ import { faceVectorMigration } from './0002-face-vector.ts';
 import { wallLayoutsMigration } from './0003-wall-layouts.ts';
 import { cameraStreamsMigration } from './0004-camera-streams.ts';
 import { analyticsMigration } from './0005-analytics.ts';
+import { alertsMigration } from './0006-alerts.ts';
 import type { MigrationCapabilities } from './capabilities.ts';
 
 export type { MigrationCapabilities } from './capabilities.ts';
@@ -15,6 +16,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, factory: (caps: M
   ['0003-wall-layouts', wallLayoutsMigration],
   ['0004-camera-streams', cameraStreamsMigration],
   ['0005-analytics', analyticsMigration],
+  ['0006-alerts', alertsMigration],
 ];
 
 /** An in-code provider; the capabilities decide the optional parts (pgvector, pg_trgm). */

@@ -110,6 +110,14 @@ function toBox(value: unknown): Box | null {
   return Array.isArray(value) && value.length === 4 && value.every((v) => typeof v === 'number') ? (value as Box) : null;
 }
 
+export interface TrajectoryRecord {
+  sighting: SightingRecord;
+  siteId: string | null;
+  siteName: string | null;
+  latitude: number | null;
+  longitude: number | null;
+}
+
 function toRecord(row: RowWithCamera): SightingRecord {
   return {
     id: row.id,
@@ -138,6 +146,11 @@ function toRecord(row: RowWithCamera): SightingRecord {
 /** `\`, `%` and `_` taken literally in a LIKE pattern (backslash is PostgreSQL's default escape). */
 export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A plate pattern with `*` (any run) and `?` (one character) as a LIKE pattern, everything else literal. */
+export function wildcardToLike(pattern: string): string {
+  return [...pattern].map((c) => (c === '*' ? '%' : c === '?' ? '_' : escapeLike(c))).join('');
 }
 
 /** Contains-patterns that let exactly one character of `text` be anything (the fuzzy search without pg_trgm). */
@@ -308,6 +321,33 @@ export class SightingsRepository {
     };
   }
 
+  /**
+   * One plate's reads in time order (oldest first), with where each was seen: the camera's position,
+   * else its site's. Uses the plate_text index; at most `limit` points (the oldest ones; `truncated`
+   * says more exist).
+   */
+  async trajectory(plate: string, opts: { from?: Date; to?: Date; limit: number }): Promise<{ points: TrajectoryRecord[]; truncated: boolean }> {
+    let q = this.withCamera(this.db)
+      .leftJoin('sites as site', 'site.id', 'c.site_id')
+      .select(['c.site_id as t_site_id', 'site.name as t_site_name', 'c.latitude as t_cam_lat', 'c.longitude as t_cam_lon', 'site.latitude as t_site_lat', 'site.longitude as t_site_lon'])
+      .where('s.plate_text', '=', plate)
+      .where('s.kind', '=', 'plate');
+    if (opts.from) q = q.where('s.observed_at', '>=', opts.from);
+    if (opts.to) q = q.where('s.observed_at', '<', opts.to);
+    const rows = await q.orderBy('s.observed_at', 'asc').orderBy('s.id', 'asc').limit(opts.limit + 1).execute();
+    const points = rows.slice(0, opts.limit).map((row) => {
+      const camPos = row.t_cam_lat !== null && row.t_cam_lon !== null;
+      return {
+        sighting: toRecord(row),
+        siteId: row.t_site_id,
+        siteName: row.t_site_name,
+        latitude: camPos ? Number(row.t_cam_lat) : row.t_site_lat !== null ? Number(row.t_site_lat) : null,
+        longitude: camPos ? Number(row.t_cam_lon) : row.t_site_lon !== null ? Number(row.t_site_lon) : null,
+      };
+    });
+    return { points, truncated: rows.length > opts.limit };
+  }
+
   private plateCondition(text: string, mode: PlateMatchMode): Expression<SqlBool> {
     switch (mode) {
       case 'exact':
@@ -316,6 +356,11 @@ export class SightingsRepository {
         return sql<SqlBool>`s.plate_text like ${`${escapeLike(text)}%`}`;
       case 'contains':
         return sql<SqlBool>`s.plate_text like ${`%${escapeLike(text)}%`}`;
+      case 'wildcard': {
+        const literal = text.replace(/[*?]/g, '');
+        if (literal.length === 0) throw new ValidationError('A wildcard plate search needs at least one character besides * and ?.', [{ path: 'plate', message: 'only wildcards' }]);
+        return sql<SqlBool>`s.plate_text like ${wildcardToLike(text)}`;
+      }
       case 'fuzzy': {
         if ([...text].length < FUZZY_MIN_LENGTH) {
           throw new ValidationError(`A fuzzy plate search needs at least ${FUZZY_MIN_LENGTH} characters.`, [{ path: 'plate', message: `at least ${FUZZY_MIN_LENGTH} characters for fuzzy` }]);

@@ -9,6 +9,8 @@ import {
   sightingSearchQuerySchema,
   sightingStatsQuerySchema,
   sightingStatsSchema,
+  trajectoryQuerySchema,
+  trajectorySchema,
 } from '../../../contracts/sightings.ts';
 import { authorize, principalOf, requestMeta } from '../auth.plugin.ts';
 import { authErrors, errorResponseSchema, type ApiServices, type ZodApp } from './types.ts';
@@ -42,6 +44,19 @@ export function registerSightingRoutes(app: ZodApp, services: Pick<ApiServices, 
       },
     },
     async (request) => services.sightings.search(request.query, principalOf(request), requestMeta(request)),
+  );
+  app.get(
+    '/api/sightings/trajectory',
+    {
+      preHandler: search,
+      schema: {
+        tags: ['sightings'],
+        summary: "A vehicle's trajectory: its plate reads across cameras and checkpoints, oldest first",
+        querystring: trajectoryQuerySchema,
+        response: { 200: trajectorySchema, ...authErrors },
+      },
+    },
+    async (request) => services.sightings.trajectory(request.query, principalOf(request), requestMeta(request)),
   );
   app.get(
     '/api/sightings/stats',

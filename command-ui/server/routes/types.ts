@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AlertsService } from '../services/alerts.service.ts';
 import type { AuthService } from '../services/auth.service.ts';
 import type { CamerasService } from '../services/cameras.service.ts';
 import type { LiveService } from '../services/live.service.ts';
@@ -9,6 +10,7 @@ import type { SightingsService } from '../services/sightings.service.ts';
 import type { SitesService } from '../services/sites.service.ts';
 import type { SystemService } from '../services/system.service.ts';
 import type { UsersService } from '../services/users.service.ts';
+import type { WatchlistsService } from '../services/watchlists.service.ts';
 
 export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
 
@@ -21,6 +23,8 @@ export interface ApiServices {
   media: MediaService;
   live: LiveService;
   sightings: SightingsService;
+  watchlists: WatchlistsService;
+  alerts: AlertsService;
 }
 
 export const errorResponseSchema = z.object({

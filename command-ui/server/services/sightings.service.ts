@@ -17,6 +17,8 @@ import {
   type SightingSearchQuery,
   type SightingStats,
   type SightingStatsQuery,
+  type Trajectory,
+  type TrajectoryQuery,
 } from '../../../contracts/sightings.ts';
 import type { EvidencePart, EvidenceStore } from '../../../storage/evidence-store.ts';
 import type { AuditRepository } from '../../../storage/repositories/audit.repository.ts';
@@ -24,6 +26,12 @@ import type { CameraAnalyticsRepository } from '../../../storage/repositories/ca
 import type { SightingChanges, SightingRecord, SightingsRepository } from '../../../storage/repositories/sightings.repository.ts';
 import type { Principal, RequestMeta } from './auth.service.ts';
 import type { EventBus } from './event-bus.ts';
+
+/** Called after a sighting is stored and pushed (watchlist matching); its failures are logged, never thrown. */
+export type SightingStoredHook = (
+  sighting: Sighting,
+  extra: { face: { model: string; embedding: readonly number[] } | null; cropPath: string | null; framePath: string | null },
+) => Promise<unknown>;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -65,8 +73,23 @@ export class SightingsService implements SightingRecorder {
       audit: AuditRepository;
       events: EventBus;
       log: Logger;
+      /** Watchlist matching, run after each record/refine is persisted. */
+      onStored?: SightingStoredHook;
     },
   ) {}
+
+  private async afterStore(sighting: Sighting, record: SightingRecord, face: { model?: string; embedding?: number[] } | null | undefined): Promise<void> {
+    if (!this.deps.onStored) return;
+    try {
+      await this.deps.onStored(sighting, {
+        face: face?.model && face.embedding ? { model: face.model, embedding: face.embedding } : null,
+        cropPath: record.cropPath,
+        framePath: record.framePath,
+      });
+    } catch (err) {
+      this.deps.log.error({ err: (err as Error).message, sightingId: sighting.id }, 'watchlist matching failed for a sighting');
+    }
+  }
 
   // ---------- the analytics side ----------
 
@@ -109,6 +132,7 @@ export class SightingsService implements SightingRecorder {
     }
     const sighting = toSighting(record);
     this.publish('sighting.created', sighting);
+    await this.afterStore(sighting, record, s.face);
     return sighting;
   }
 
@@ -141,6 +165,8 @@ export class SightingsService implements SightingRecorder {
     if (!record) throw new NotFoundError(`No sighting ${id} observed at ${at.toISOString()}.`);
     const sighting = toSighting(record);
     this.publish('sighting.updated', sighting);
+    // Matched again: a better read may hit other entries; an entry already alerted is not raised twice.
+    await this.afterStore(sighting, record, c.face);
     return sighting;
   }
 
@@ -183,6 +209,26 @@ export class SightingsService implements SightingRecorder {
       });
     }
     return { items: result.items.map(toSighting), nextCursor: result.nextCursor, fuzzy: result.fuzzy };
+  }
+
+  /** A vehicle's trajectory: its reads across cameras and checkpoints in time order. Audited (personal data). */
+  async trajectory(query: TrajectoryQuery, actor: Principal, meta: RequestMeta): Promise<Trajectory> {
+    const { points, truncated } = await this.deps.sightings.trajectory(query.plate, { from: query.from, to: query.to, limit: query.limit });
+    await this.deps.audit.append({
+      userId: actor.userId,
+      username: actor.username,
+      action: 'sightings.trajectory',
+      targetType: 'sighting',
+      detail: { plate: query.plate, from: query.from?.toISOString(), to: query.to?.toISOString(), results: points.length },
+      ip: meta.ip,
+    });
+    return {
+      plate: query.plate,
+      points: points.map((p) => ({ ...p, sighting: toSighting(p.sighting) })),
+      truncated,
+      cameras: new Set(points.map((p) => p.sighting.cameraId)).size,
+      sites: new Set(points.map((p) => p.siteId).filter((id) => id !== null)).size,
+    };
   }
 
   async get(id: string): Promise<Sighting> {

@@ -36,6 +36,9 @@ describe('BullMQ jobs on the real Redis', () => {
       },
       'sessions.prune': async () => undefined,
       'sightings.prune': async () => undefined,
+      'alert.webhook': async () => undefined,
+      'alert.sms': async () => undefined,
+      'alerts.escalate': async () => undefined,
     };
     const worker = new JobWorker(redis, prefix, handlers, log);
     const queue = new JobQueue(redis, prefix);
@@ -60,7 +63,14 @@ describe('BullMQ jobs on the real Redis', () => {
     const worker = new JobWorker(
       redis,
       prefix,
-      { 'notice.broadcast': async () => void calls++, 'sessions.prune': async () => undefined, 'sightings.prune': async () => undefined },
+      {
+        'notice.broadcast': async () => void calls++,
+        'sessions.prune': async () => undefined,
+        'sightings.prune': async () => undefined,
+        'alert.webhook': async () => undefined,
+        'alert.sms': async () => undefined,
+        'alerts.escalate': async () => undefined,
+      },
       log,
     );
     try {
@@ -95,11 +105,12 @@ describe('BullMQ jobs on the real Redis', () => {
       return [];
     };
     const noop = async () => undefined;
-    expect(issuesOf({ 'notice.broadcast': noop, 'sightings.prune': noop })).toEqual([{ path: 'sessions.prune', message: 'no handler' }]);
-    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'sightings.prune': noop, extra: noop })).toEqual([
+    const alertJobs = { 'alert.webhook': noop, 'alert.sms': noop, 'alerts.escalate': noop };
+    expect(issuesOf({ 'notice.broadcast': noop, 'sightings.prune': noop, ...alertJobs })).toEqual([{ path: 'sessions.prune', message: 'no handler' }]);
+    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'sightings.prune': noop, ...alertJobs, extra: noop })).toEqual([
       { path: 'extra', message: 'handler for an unknown job' },
     ]);
-    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'sightings.prune': noop })).toEqual([]);
+    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'sightings.prune': noop, ...alertJobs })).toEqual([]);
   });
 });
 

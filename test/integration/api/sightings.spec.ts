@@ -256,4 +256,21 @@ describe('sightings API', () => {
     const doc = await sys.api('/api/openapi.json');
     expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/sightings', '/api/sightings/stats', '/api/sightings/{id}', '/api/sightings/{id}/crop.jpg', '/api/cameras/{id}/analytics']));
   });
+  it('gives a vehicle’s trajectory to those who may search, audited, and refuses wildcards and patrol users', async () => {
+    const res = await sys.api(`/api/sightings/trajectory?plate=${encodeURIComponent('浙AD1234')}`, { token: analyst });
+    expect(res.status).toBe(200);
+    expect(res.body.plate).toBe('浙AD1234');
+    expect(res.body.points.map((p: { sighting: Sighting }) => p.sighting.id)).toEqual([plateSighting.id]);
+    expect(res.body).toMatchObject({ truncated: false, cameras: 1, sites: 0 });
+    expect((await sys.api('/api/sightings/trajectory?plate=%E6%B5%99AD1234', { token: patrol })).status).toBe(403);
+    const bad = await sys.api(`/api/sightings/trajectory?plate=${encodeURIComponent('浙A*')}`, { token: analyst });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body.error.issues)).toMatch(/no wildcards/);
+    const audit = await sys.api('/api/audit?action=sightings.trajectory', { token: admin });
+    expect(audit.status).toBe(200);
+    expect(audit.body.items[0]).toMatchObject({ action: 'sightings.trajectory', username: 'an1', detail: { plate: '浙AD1234', results: 1 } });
+    const wild = await sys.api(`/api/sightings?plate=${encodeURIComponent('浙?D1234')}&plateMode=wildcard`, { token: analyst });
+    expect(wild.status).toBe(200);
+    expect(wild.body.items.map((i: Sighting) => i.id)).toContain(plateSighting.id);
+  });
 });

@@ -52,6 +52,9 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     expect(await migrateToLatest(adb)).toEqual([]);
 
     // Step by step down: each migration reverts only its own part.
+    expect(await migrateDown(adb, 1)).toEqual(['0006-alerts']);
+    expect(await columnNames(adb, 'alerts')).not.toContain('seq');
+    expect(await columnNames(adb, 'watchlists')).not.toContain('ignore_province');
     expect(await migrateDown(adb, 1)).toEqual(['0005-analytics']);
     expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'camera_analytics'));
     expect(await columnNames(adb, 'sightings')).not.toContain('stage');

@@ -5,6 +5,9 @@ import { ROLES } from '../../../contracts/roles.ts';
 import { SIGHTING_KINDS, SIGHTING_STAGES } from '../../../contracts/sightings.ts';
 import { MIGRATION_0001_ENUMS } from '../../../storage/migrations/0001-initial.ts';
 import { MIGRATION_0005_ENUMS } from '../../../storage/migrations/0005-analytics.ts';
+import { MIGRATION_0006_ENUMS } from '../../../storage/migrations/0006-alerts.ts';
+import { ALERT_ACTIONS, ALERT_STATUSES, DISPOSITIONS } from '../../../contracts/alerts.ts';
+import { ALERT_LEVELS, WATCHLIST_KINDS } from '../../../contracts/watchlists.ts';
 import { knownMigrationNames } from '../../../storage/migrator.ts';
 
 /**
@@ -20,6 +23,12 @@ describe('migration enums match the contracts', () => {
     ['sighting kinds', MIGRATION_0005_ENUMS.sightingKinds, SIGHTING_KINDS],
     ['sighting stages', MIGRATION_0005_ENUMS.sightingStages, SIGHTING_STAGES],
     ['plate colours', MIGRATION_0005_ENUMS.plateColours, PLATE_COLOURS],
+    ['alert levels', MIGRATION_0001_ENUMS.watchlistLevels, ALERT_LEVELS],
+    ['watchlist kinds', MIGRATION_0001_ENUMS.watchlistKinds, WATCHLIST_KINDS],
+    ['alert kinds', MIGRATION_0006_ENUMS.alertKinds, WATCHLIST_KINDS],
+    ['alert statuses', MIGRATION_0001_ENUMS.alertStatuses, ALERT_STATUSES],
+    ['dispositions', MIGRATION_0006_ENUMS.dispositions, DISPOSITIONS],
+    ['alert actions', MIGRATION_0006_ENUMS.alertActions, ALERT_ACTIONS],
   ])('%s', (_name, inMigration, inContracts) => {
     expect([...inMigration].sort()).toEqual([...inContracts].sort());
   });
