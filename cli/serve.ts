@@ -137,6 +137,9 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
     await matching.start();
     const enroller = new AnalyzerFaceEnroller({ modelsDir: config.modelsDir, models: config.analytics.models });
     closers.push(() => enroller.close());
+    // Face search by photo: the same rules, but a search photo may be poorer than an enrolment photo.
+    const faceProbe = new AnalyzerFaceEnroller({ modelsDir: config.modelsDir, models: config.analytics.models, minQuality: 0.2 });
+    closers.push(() => faceProbe.close());
     const watchlists = new WatchlistsService({
       watchlists: watchlistsRepo,
       audit,
@@ -156,6 +159,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
       events: lateEvents,
       log: log.child({ module: 'sightings' }),
       onStored: (sighting, extra) => matching.onSighting(sighting, extra),
+      faceProbe,
     });
     // Analytics before media: ingest hands its decoded frames to it (and stops it after the cameras).
     let analytics: AnalyticsRole | null = null;

@@ -180,6 +180,36 @@ export const trajectorySchema = z.object({
 });
 export type Trajectory = z.infer<typeof trajectorySchema>;
 
+// ---------- face search by photo ----------
+export const faceSearchQuerySchema = z
+  .object({
+    cameraIds: listParam(z.string().uuid('not a camera id'), 200).optional().describe('Cameras (comma-separated); all when absent'),
+    from: z.coerce.date().optional().describe('Observed at or after (ISO 8601)'),
+    to: z.coerce.date().optional().describe('Observed before (ISO 8601)'),
+    k: z.coerce.number().int().min(1).max(200).default(20).describe('How many of the most similar faces'),
+    minScore: z.coerce.number().min(-1).max(1).optional().describe('Leave out faces less similar than this (cosine)'),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.from && q.to && q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  });
+export type FaceSearchQuery = z.output<typeof faceSearchQuerySchema>;
+
+export const faceSearchResultSchema = z.object({
+  /** The face found in the uploaded photo. */
+  probe: z.object({ quality: z.number(), model: z.string() }),
+  /** Most similar first. */
+  items: z.array(z.object({ sighting: sightingSchema, score: z.number() })),
+  /** How the search ran: an index (pgvector) or an exact scan over every stored face. */
+  method: z.enum(['pgvector', 'exact']),
+});
+export type FaceSearchResult = z.infer<typeof faceSearchResultSchema>;
+
+/** Turns a photo into a face embedding (the face pipeline; cli/ supplies it). */
+export interface FaceProbe {
+  enrol(image: Uint8Array): Promise<{ embedding: number[]; model: string; quality: number }>;
+}
+
 export const SIGHTING_STATS_MAX_DAYS = 31;
 
 export const sightingStatsQuerySchema = z

@@ -5,7 +5,7 @@ import { ValidationError } from '../../contracts/errors.ts';
 import type { PlateMatchMode, Sighting, SightingCounts, SightingKind, SightingStage } from '../../contracts/sightings.ts';
 import { isPgError, PG_FOREIGN_KEY_VIOLATION } from '../pg-errors.ts';
 import type { Database, SightingRow } from '../schema.ts';
-import { FaceEmbeddingsRepository } from './face-embeddings.repository.ts';
+import { FaceEmbeddingsRepository, normalizeEmbedding } from './face-embeddings.repository.ts';
 import { iso, toCount } from './map.ts';
 
 /** A sighting as storage knows it: the API sighting with evidence paths instead of addresses. */
@@ -346,6 +346,37 @@ export class SightingsRepository {
       };
     });
     return { points, truncated: rows.length > opts.limit };
+  }
+
+  /**
+   * Face sightings most similar to an embedding (cosine, most similar first), over the whole history
+   * or a time range and some cameras. With pgvector the order comes from the vector column (its index
+   * where there is one); without it, an exact scan in SQL. Only embeddings of `model` are compared.
+   */
+  async faceSearch(
+    embedding: readonly number[],
+    opts: { model: string; k: number; from?: Date; to?: Date; cameraIds?: readonly string[]; minScore?: number },
+  ): Promise<{ items: Array<{ sighting: SightingRecord; score: number }>; method: 'pgvector' | 'exact' }> {
+    const q = normalizeEmbedding(embedding, 'embedding');
+    if (opts.cameraIds !== undefined && opts.cameraIds.length === 0) return { items: [], method: this.vector ? 'pgvector' : 'exact' };
+    const literal = `[${q.join(',')}]`;
+    const score = this.vector
+      ? sql<number>`1 - (fe.vec <=> ${literal}::vector)`
+      : sql<number>`(select sum(p.e::float8 * p.q) / nullif(sqrt(sum(p.e::float8 * p.e::float8)), 0)
+                      from unnest(fe.embedding, ${q}::float8[]) as p(e, q))`;
+    let query = this.withCamera(this.db)
+      .innerJoin('face_embeddings as fe', (j) => j.onRef('fe.owner_id', '=', 's.id').on('fe.owner_kind', '=', 'sighting'))
+      .select(score.as('face_score'))
+      .where('s.kind', '=', 'face')
+      .where('fe.model', '=', opts.model)
+      .where('fe.dims', '=', q.length);
+    if (opts.from) query = query.where('s.observed_at', '>=', opts.from);
+    if (opts.to) query = query.where('s.observed_at', '<', opts.to);
+    if (opts.cameraIds) query = query.where('s.camera_id', 'in', [...opts.cameraIds]);
+    if (opts.minScore !== undefined) query = query.where(score, '>=', opts.minScore);
+    const ordered = this.vector ? query.orderBy(sql`fe.vec <=> ${literal}::vector`) : query.orderBy(score, 'desc');
+    const rows = await ordered.orderBy('s.id').limit(opts.k).execute();
+    return { items: rows.map((row) => ({ sighting: toRecord(row), score: Number(row.face_score) })), method: this.vector ? 'pgvector' : 'exact' };
   }
 
   private plateCondition(text: string, mode: PlateMatchMode): Expression<SqlBool> {

@@ -9,6 +9,8 @@ import {
   sightingSearchQuerySchema,
   sightingStatsQuerySchema,
   sightingStatsSchema,
+  faceSearchQuerySchema,
+  faceSearchResultSchema,
   trajectoryQuerySchema,
   trajectorySchema,
 } from '../../../contracts/sightings.ts';
@@ -57,6 +59,26 @@ export function registerSightingRoutes(app: ZodApp, services: Pick<ApiServices, 
       },
     },
     async (request) => services.sightings.trajectory(request.query, principalOf(request), requestMeta(request)),
+  );
+  for (const type of ['image/jpeg', 'image/png']) {
+    if (!app.hasContentTypeParser(type)) app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  }
+  app.post(
+    '/api/sightings/face-search',
+    {
+      preHandler: search,
+      bodyLimit: 16 * 1024 * 1024,
+      schema: {
+        tags: ['sightings'],
+        summary: 'Face search by photo (JPEG or PNG body): the stored face sightings most like its one face',
+        querystring: faceSearchQuerySchema,
+        response: { 200: faceSearchResultSchema, ...authErrors },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      return services.sightings.faceSearch(Buffer.isBuffer(body) ? body : Buffer.alloc(0), request.query, principalOf(request), requestMeta(request));
+    },
   );
   app.get(
     '/api/sightings/stats',

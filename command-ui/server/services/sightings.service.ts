@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../../../config/logger.ts';
-import { issuesFromZod, NotFoundError, ValidationError } from '../../../contracts/errors.ts';
+import { issuesFromZod, NotFoundError, UnavailableError, ValidationError } from '../../../contracts/errors.ts';
 import {
   DEFAULT_ANALYTICS_SETTINGS,
   recordSightingInputSchema,
@@ -17,6 +17,9 @@ import {
   type SightingSearchQuery,
   type SightingStats,
   type SightingStatsQuery,
+  type FaceProbe,
+  type FaceSearchQuery,
+  type FaceSearchResult,
   type Trajectory,
   type TrajectoryQuery,
 } from '../../../contracts/sightings.ts';
@@ -75,6 +78,8 @@ export class SightingsService implements SightingRecorder {
       log: Logger;
       /** Watchlist matching, run after each record/refine is persisted. */
       onStored?: SightingStoredHook;
+      /** Turns an uploaded photo into a face embedding, for face search by photo; null: not offered. */
+      faceProbe?: FaceProbe | null;
     },
   ) {}
 
@@ -228,6 +233,39 @@ export class SightingsService implements SightingRecorder {
       truncated,
       cameras: new Set(points.map((p) => p.sighting.cameraId)).size,
       sites: new Set(points.map((p) => p.siteId).filter((id) => id !== null)).size,
+    };
+  }
+
+  /**
+   * Face search by photo: the photo's one face (the enrolment rules: one face, enough quality) is
+   * embedded and compared with every stored face sighting of the same model; most similar first.
+   * Audited with the criteria and the number of results (not the photo).
+   */
+  async faceSearch(photo: Uint8Array, query: FaceSearchQuery, actor: Principal, meta: RequestMeta): Promise<FaceSearchResult> {
+    const probe = this.deps.faceProbe;
+    if (!probe) throw new UnavailableError('Face search by photo is not available in this process (no face models).');
+    if (photo.length === 0) throw new ValidationError('Send the photo as the request body (image/jpeg or image/png).', [{ path: 'body', message: 'empty' }]);
+    const face = await probe.enrol(photo);
+    const { items, method } = await this.deps.sightings.faceSearch(face.embedding, {
+      model: face.model,
+      k: query.k,
+      from: query.from,
+      to: query.to,
+      cameraIds: query.cameraIds,
+      minScore: query.minScore,
+    });
+    await this.deps.audit.append({
+      userId: actor.userId,
+      username: actor.username,
+      action: 'sightings.face-search',
+      targetType: 'sighting',
+      detail: { k: query.k, from: query.from?.toISOString(), to: query.to?.toISOString(), cameraIds: query.cameraIds, results: items.length },
+      ip: meta.ip,
+    });
+    return {
+      probe: { quality: Math.round(face.quality * 1000) / 1000, model: face.model },
+      items: items.map((i) => ({ sighting: toSighting(i.sighting), score: Math.round(i.score * 10_000) / 10_000 })),
+      method,
     };
   }
 

@@ -89,4 +89,39 @@ describe('face watchlists: enrolment and 1:N matching of face sightings', () => 
     expect(alerts[0]!.candidates).toEqual([expect.objectContaining({ entryId: person, personName: '张三' })]);
     expect(alerts.some((a) => a.sighting.id === other.id)).toBe(false);
   }, 60_000);
+  it('finds the face sightings of a person by an uploaded photo, most similar first, and says why a photo cannot be searched', async () => {
+    // Sightings of person A (img4, img5) and of others (img13 of B, img8 of D); search with A's img6.
+    const a1 = await faceSighting('img4.jpg');
+    const a2 = await faceSighting('img5.jpg');
+    const b = await faceSighting('img13.jpg');
+    const d = await faceSighting('img8.jpg');
+    const search = async (file: string, query = '') => {
+      const res = await fetch(`${sys.baseUrl}/api/sightings/face-search?k=50${query}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': file.endsWith('.png') ? 'image/png' : 'image/jpeg' },
+        body: await readFile(file),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const res = await search(join(FACES, 'img6.jpg'));
+    expect(res.status).toBe(200);
+    expect(res.body.probe.model).toBe('mobilefacenet');
+    const ids = (res.body.items as Array<{ sighting: { id: string }; score: number }>).map((i) => i.sighting.id);
+    const scores = (res.body.items as Array<{ score: number }>).map((i) => i.score);
+    expect(scores).toEqual([...scores].sort((x, y) => y - x));
+    // Both of A's sightings rank above B's and D's, and score above the verification threshold.
+    for (const mine of [a1.id, a2.id]) {
+      expect(ids.indexOf(mine)).toBeGreaterThanOrEqual(0);
+      for (const other of [b.id, d.id]) expect(ids.indexOf(mine)).toBeLessThan(ids.indexOf(other) < 0 ? Infinity : ids.indexOf(other));
+      expect(res.body.items[ids.indexOf(mine)].score).toBeGreaterThan(0.42);
+    }
+    // A threshold leaves the others out; a camera filter with another camera finds nothing.
+    const strict = await search(join(FACES, 'img6.jpg'), '&minScore=0.42');
+    expect(strict.body.items.map((i: { sighting: { id: string } }) => i.sighting.id)).not.toContain(b.id);
+    const elsewhere = await search(join(FACES, 'img6.jpg'), `&cameraIds=${'00000000-0000-4000-8000-000000000000'}`);
+    expect(elsewhere.body.items).toEqual([]);
+    const none = await search(NO_FACE);
+    expect(none.status).toBe(400);
+    expect(none.body.error.issues).toEqual([{ path: 'photo', message: 'no face' }]);
+  }, 120_000);
 });

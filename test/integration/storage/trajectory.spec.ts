@@ -74,4 +74,26 @@ describe.each(TEST_DATABASE_KINDS)('plate trajectories and wildcard search on %s
     expect(await search(`${tag}8`)).toEqual([]);
     await expect(repo().search({ plate: { text: '**?', mode: 'wildcard' }, limit: 5 })).rejects.toBeInstanceOf(ValidationError);
   });
+  it('finds face sightings by similarity to an embedding, most similar first, with time and camera filters', async () => {
+    const n = await network();
+    const unit = (hot: number, noise = 0.05) => Array.from({ length: 128 }, (_, i) => (i === hot ? 1 : noise * Math.sin(i + hot)));
+    const face = (cameraId: string, minutes: number, hot: number) =>
+      repo().create({ cameraId, observedAt: at(minutes), kind: 'face', score: 0.9, quality: 0.8, embedding: { model: 'mobilefacenet', values: unit(hot) } });
+    const near = await face(n.a, 0, 7);
+    const nearLater = await face(n.b, 60, 7);
+    const far = await face(n.a, 5, 90);
+    const other = await repo().create({ cameraId: n.a, observedAt: at(1), kind: 'face', score: 0.9, quality: 0.8, embedding: { model: 'faceplugin_fr_feature', values: unit(7) } });
+    const { items, method } = await repo().faceSearch(unit(7, 0.06), { model: 'mobilefacenet', k: 1000 });
+    expect(method).toBe(dbs.get(kind).vector ? 'pgvector' : 'exact');
+    const ids = items.map((i) => i.sighting.id);
+    expect(ids).not.toContain(other.id); // another model is never compared
+    expect(ids.indexOf(near.id)).toBeLessThan(ids.indexOf(far.id));
+    expect(ids.indexOf(nearLater.id)).toBeLessThan(ids.indexOf(far.id));
+    expect(items.find((i) => i.sighting.id === near.id)!.score).toBeGreaterThan(0.9);
+    expect(items.find((i) => i.sighting.id === far.id)!.score).toBeLessThan(0.5);
+    const filtered = await repo().faceSearch(unit(7), { model: 'mobilefacenet', k: 10, cameraIds: [n.b] });
+    expect(filtered.items.map((i) => i.sighting.id)).toEqual([nearLater.id]);
+    const early = await repo().faceSearch(unit(7), { model: 'mobilefacenet', k: 10, cameraIds: [n.a, n.b], to: at(30), minScore: 0.5 });
+    expect(early.items.map((i) => i.sighting.id)).toEqual([near.id]);
+  });
 });
