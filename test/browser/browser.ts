@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:f
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startTestSystem, type TestSystem } from '../helpers/system.ts';
+import { startTestSystem, type TestSystem, type TestSystemOptions } from '../helpers/system.ts';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const webRoot = join(repoRoot, 'command-ui', 'web');
@@ -109,7 +109,7 @@ export interface BrowserFixture {
  * `beforeAll`: when Chromium or a service is missing every test fails with the reason, instead of
  * being reported as skipped.
  */
-export function browserFixture(setup?: (sys: TestSystem) => Promise<void>): BrowserFixture {
+export function browserFixture(setup?: (sys: TestSystem) => Promise<void>, systemOptions: TestSystemOptions = {}): BrowserFixture {
   let started: Promise<{ sys: TestSystem; browser: Browser }> | undefined;
   const contexts: BrowserContext[] = [];
   const ready = () =>
@@ -118,7 +118,7 @@ export function browserFixture(setup?: (sys: TestSystem) => Promise<void>): Brow
       const browser = await launchChromium();
       let sys: TestSystem | undefined;
       try {
-        sys = await startTestSystem();
+        sys = await startTestSystem(systemOptions);
         await setup?.(sys);
         return { sys, browser };
       } catch (error) {

@@ -81,8 +81,8 @@ try {
     await page.locator('tr[data-username]').first().waitFor();
     await shot('users');
     await page.goto(`${sys.baseUrl}/#/checkpoint`);
-    await page.getByTestId('placeholder-checkpoint').waitFor();
-    await shot('placeholder');
+    await page.getByTestId('terminal-screen').waitFor();
+    await shot('checkpoint-terminal');
     await context.close();
   }
 

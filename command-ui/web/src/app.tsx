@@ -3,6 +3,9 @@ import { hasPermission } from '../../../contracts/roles.ts';
 import type { ApiClient } from './api/client.ts';
 import { ErrorBanner } from './components/error-banner.tsx';
 import { I18nProvider, useI18n } from './i18n/i18n.tsx';
+import { AlertsScreen } from './screens/alerts.screen.tsx';
+import { CheckpointScreen } from './screens/checkpoint.screen.tsx';
+import { WatchlistsScreen } from './screens/watchlists.screen.tsx';
 import { CamerasScreen } from './screens/cameras.screen.tsx';
 import { ChangePasswordScreen } from './screens/change-password.screen.tsx';
 import { LoginScreen } from './screens/login.screen.tsx';
@@ -97,6 +100,12 @@ function ScreenView({ screen, subPath }: { screen: ScreenDefinition; subPath: st
       return <PlaybackScreen cameraId={subPath} />;
     case 'sightings':
       return <SightingsScreen />;
+    case 'alerts':
+      return <AlertsScreen />;
+    case 'checkpoint':
+      return <CheckpointScreen />;
+    case 'watchlists':
+      return <WatchlistsScreen />;
     default:
       return <PlaceholderScreen key={screen.id} screen={screen.id} />;
   }

@@ -13,6 +13,7 @@ import type {
 } from '../../../../contracts/api.ts';
 import type { LiveViewerOffer, PtzCommand, PtzPreset, Recording, WallLayout, WallLayoutInput } from '../../../../contracts/media.ts';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../../../../contracts/errors.ts';
+import type { Alert, AlertDisposition, AlertPage, AlertQuery, AlertSince, ImportReport, Watchlist, WatchlistEntry, WatchlistEntryInput, WatchlistInput } from '../alerts/alert-types.ts';
 import type { AnalyticsSettingsInput, CameraAnalytics, Sighting, SightingPage, SightingSearchInput, SightingStats } from '../../../../contracts/sightings.ts';
 
 /**
@@ -102,6 +103,20 @@ function readStoredToken(): string | null {
   } catch {
     return null;
   }
+}
+
+/** The row-by-row report of a CSV import, at the top level or inside the error body. */
+function reportOf(payload: unknown): ImportReport | undefined {
+  const candidates: unknown[] = [payload];
+  if (typeof payload === 'object' && payload !== null && 'error' in payload) {
+    const error = (payload as { error: unknown }).error;
+    candidates.push(error);
+    if (typeof error === 'object' && error !== null && 'details' in error) candidates.push((error as { details: unknown }).details);
+  }
+  for (const c of candidates) {
+    if (typeof c === 'object' && c !== null && Array.isArray((c as { rows?: unknown }).rows)) return c as ImportReport;
+  }
+  return undefined;
 }
 
 function isErrorBody(value: unknown): value is ErrorBody {
@@ -293,9 +308,115 @@ export class ApiClient {
     return this.request<CameraAnalytics>('PUT', `/api/cameras/${encodeURIComponent(cameraId)}/analytics`, { body: settings });
   }
 
+  // ---------- watchlists ----------
+  /** Every watchlist (the API answers a plain array). */
+  async listWatchlists(): Promise<Watchlist[]> {
+    const reply = await this.request<Watchlist[] | { items: Watchlist[] }>('GET', '/api/watchlists');
+    return Array.isArray(reply) ? reply : reply.items;
+  }
+
+  createWatchlist(input: WatchlistInput): Promise<Watchlist> {
+    return this.request<Watchlist>('POST', '/api/watchlists', { body: input });
+  }
+
+  updateWatchlist(id: string, input: Partial<WatchlistInput>): Promise<Watchlist> {
+    return this.request<Watchlist>('PATCH', `/api/watchlists/${encodeURIComponent(id)}`, { body: input });
+  }
+
+  deleteWatchlist(id: string): Promise<void> {
+    return this.request<void>('DELETE', `/api/watchlists/${encodeURIComponent(id)}`);
+  }
+
+  listWatchlistEntries(id: string): Promise<ListResponse<WatchlistEntry>> {
+    return this.request<ListResponse<WatchlistEntry>>('GET', `/api/watchlists/${encodeURIComponent(id)}/entries`);
+  }
+
+  createWatchlistEntry(id: string, input: WatchlistEntryInput): Promise<WatchlistEntry> {
+    return this.request<WatchlistEntry>('POST', `/api/watchlists/${encodeURIComponent(id)}/entries`, { body: input });
+  }
+
+  deleteWatchlistEntry(id: string, entryId: string): Promise<void> {
+    return this.request<void>('DELETE', `/api/watchlists/${encodeURIComponent(id)}/entries/${encodeURIComponent(entryId)}`);
+  }
+
+  /**
+   * CSV import (`plate,reason,case_number,valid_from,valid_to`), all or nothing. A dry run reports
+   * row by row without storing. A refused import (400) also carries the report: it is returned,
+   * with `ok: false`, rather than thrown.
+   */
+  async importWatchlist(id: string, csv: string, dryRun: boolean): Promise<{ ok: boolean; report: ImportReport }> {
+    const path = `/api/watchlists/${encodeURIComponent(id)}/import${dryRun ? '?dryRun=1' : ''}`;
+    const { status, payload } = await this.raw('POST', path, csv, 'text/csv');
+    const report = reportOf(payload);
+    if (status >= 200 && status < 300) return { ok: true, report: report ?? { dryRun, imported: 0, rows: [] } };
+    if (status === 400 && report) return { ok: false, report };
+    throw this.errorOf(status, payload, path);
+  }
+
+  /** Enrol one photo of a face entry (JPEG/PNG body); a 400 says why the photo was refused. */
+  async uploadEntryPhoto(id: string, entryId: string, file: Blob): Promise<WatchlistEntry> {
+    const path = `/api/watchlists/${encodeURIComponent(id)}/entries/${encodeURIComponent(entryId)}/photos`;
+    const { status, payload } = await this.raw('POST', path, file, file.type || 'image/jpeg');
+    if (status >= 200 && status < 300) return payload as WatchlistEntry;
+    throw this.errorOf(status, payload, path);
+  }
+
+  // ---------- alerts ----------
+  listAlerts(query: AlertQuery, signal?: AbortSignal): Promise<AlertPage> {
+    return this.request<AlertPage>('GET', `/api/alerts?${sightingParams({ ...query }).toString()}`, { signal });
+  }
+
+  getAlert(id: string): Promise<Alert> {
+    return this.request<Alert>('GET', `/api/alerts/${encodeURIComponent(id)}`);
+  }
+
+  /** Alerts created after `seq`, oldest first (one page; `lastSeq` is where the next starts): what a reconnecting terminal missed. */
+  alertsSince(seq: number, options: { siteId?: string; signal?: AbortSignal } = {}): Promise<AlertSince> {
+    const query = sightingParams({ seq, siteId: options.siteId });
+    return this.request<AlertSince>('GET', `/api/alerts/since?${query.toString()}`, { signal: options.signal });
+  }
+
+  alertAction(id: string, action: 'acknowledge' | 'inspect' | 'note', note?: string): Promise<Alert> {
+    return this.request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/${action}`, { body: action === 'note' ? { note } : note ? { note } : {} });
+  }
+
+  resolveAlert(id: string, disposition: AlertDisposition, note?: string): Promise<Alert> {
+    return this.request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/resolve`, { body: note ? { disposition, note } : { disposition } });
+  }
+
   // ---------- system ----------
   health(): Promise<Health> {
     return this.request<Health>('GET', '/api/health', { allowUnauthenticated: true });
+  }
+
+  /** A request with a non-JSON body (CSV text, an image); the reply parsed as JSON when it is. */
+  private async raw(method: Method, path: string, body: BodyInit, contentType: string): Promise<{ status: number; payload: unknown }> {
+    const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': contentType };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, { method, headers, body, credentials: 'same-origin' });
+    } catch (cause) {
+      throw new ApiError(0, 'E_NETWORK', cause instanceof Error ? cause.message : String(cause));
+    }
+    const text = await response.text();
+    let payload: unknown = undefined;
+    try {
+      payload = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      payload = undefined;
+    }
+    if (response.status === 401) {
+      this.setToken(null);
+      for (const listener of this.unauthenticatedListeners) listener();
+    }
+    return { status: response.status, payload };
+  }
+
+  private errorOf(status: number, payload: unknown, path: string): ApiError {
+    return isErrorBody(payload)
+      ? new ApiError(status, payload.error.code, payload.error.message, payload.error.issues ?? [])
+      : new ApiError(status, status === 401 ? 'E_UNAUTHENTICATED' : 'E_UNEXPECTED', `${status} ${path}`);
   }
 
   private async request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {

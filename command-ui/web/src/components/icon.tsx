@@ -39,6 +39,7 @@ const PATHS: Readonly<Record<IconName | ToolIconName, string>> = {
   checkpoint: 'M1.5 14V4M1.5 6h13M14.5 14V4M5 6v3M9 6v3M13 6v3M5 12h6',
   patrol: 'M8 1.5 13.5 3.5v4c0 3.3-2.3 5.9-5.5 7-3.2-1.1-5.5-3.7-5.5-7v-4zM5.5 8l2 2 3-3.5',
   cameras: 'M1.5 4.5h9v7h-9zM10.5 7l4-2.5v7l-4-2.5M4 7.5h.5',
+  watchlists: 'M2.5 2.5h11v11h-11zM5 5.5h6M5 8h6M5 10.5h3.5',
   users: 'M6 7.5a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5zM1.5 14c0-2.5 2-4.5 4.5-4.5s4.5 2 4.5 4.5M11 3a2.3 2.3 0 0 1 0 4.5M12.5 9.7c1.2.6 2 2 2 3.8',
   logout: 'M6 2.5H2.5v11H6M10 5l3 3-3 3M13 8H6',
   plus: 'M8 3v10M3 8h10',

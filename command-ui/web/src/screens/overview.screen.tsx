@@ -61,7 +61,9 @@ export function OverviewScreen() {
         <div className="panel">
           <div className="panel-head">
             <h2 className="panel-title">{t('overview.alerts')}</h2>
-            <span className="badge badge-planned">{t('placeholder.badge')}</span>
+            <a className="panel-link" href={hrefFor('alerts')}>
+              {t('overview.alertsOpen')}
+            </a>
           </div>
           <p className="muted">{t('overview.alertsBody')}</p>
           <h3 className="panel-subtitle">{t('overview.levels')}</h3>

@@ -2,11 +2,11 @@ import type { Permission } from '../../../../contracts/roles.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 
 /** Every screen of the application, the permission it needs and where it sits in the navigation. */
-export const SCREEN_IDS = ['overview', 'wall', 'playback', 'alerts', 'map', 'sightings', 'search', 'incidents', 'checkpoint', 'patrol', 'cameras', 'users'] as const;
+export const SCREEN_IDS = ['overview', 'wall', 'playback', 'alerts', 'map', 'sightings', 'search', 'incidents', 'checkpoint', 'patrol', 'watchlists', 'cameras', 'users'] as const;
 export type ScreenId = (typeof SCREEN_IDS)[number];
 
 /** Screens of later releases: shown as a description of what they will do. */
-export type PlannedScreenId = 'alerts' | 'map' | 'search' | 'incidents' | 'checkpoint' | 'patrol';
+export type PlannedScreenId = 'map' | 'search' | 'incidents' | 'patrol';
 
 export interface ScreenDefinition {
   id: ScreenId;
@@ -18,7 +18,7 @@ export interface ScreenDefinition {
   icon: IconName;
 }
 
-export type IconName = 'overview' | 'wall' | 'playback' | 'alerts' | 'map' | 'sightings' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'cameras' | 'users';
+export type IconName = 'overview' | 'wall' | 'playback' | 'alerts' | 'map' | 'sightings' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'watchlists' | 'cameras' | 'users';
 
 export const SCREENS: readonly ScreenDefinition[] = [
   { id: 'overview', path: 'overview', label: 'nav.overview', permission: 'cameras.view', group: 'operations', icon: 'overview' },
@@ -31,6 +31,7 @@ export const SCREENS: readonly ScreenDefinition[] = [
   { id: 'incidents', path: 'incidents', label: 'nav.incidents', permission: 'incidents.view', group: 'operations', icon: 'incidents' },
   { id: 'checkpoint', path: 'checkpoint', label: 'nav.checkpoint', permission: 'alerts.act', group: 'operations', icon: 'checkpoint' },
   { id: 'patrol', path: 'patrol', label: 'nav.patrol', permission: 'incidents.view', group: 'operations', icon: 'patrol' },
+  { id: 'watchlists', path: 'watchlists', label: 'nav.watchlists', permission: 'watchlists.manage', group: 'admin', icon: 'watchlists' },
   { id: 'cameras', path: 'cameras', label: 'nav.cameras', permission: 'cameras.manage', group: 'admin', icon: 'cameras' },
   { id: 'users', path: 'users', label: 'nav.users', permission: 'users.manage', group: 'admin', icon: 'users' },
 ];

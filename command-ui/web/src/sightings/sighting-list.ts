@@ -40,7 +40,15 @@ export function plateMatches(text: string, query: string, mode: PlateMatchMode):
       return text.includes(q);
     case 'fuzzy':
       return containsWithOneSubstitution(text, q);
+    case 'wildcard':
+      return wildcardMatches(text, q);
   }
+}
+
+/** `*` any run of characters, `?` exactly one; the whole plate (as the server's wildcard search). */
+export function wildcardMatches(text: string, pattern: string): boolean {
+  const source = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${source}$`, 'u').test(text);
 }
 
 /** Whether a pushed sighting would have been found by the current search (so it may be shown live). */
