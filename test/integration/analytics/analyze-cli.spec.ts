@@ -27,7 +27,7 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function analyze(args: string[]) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ARGUS_')));
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/argus.mjs'), 'analyze', '--models-dir', MODELS, ...args], {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/argus.mjs'), 'analyze', '--models-dir', MODELS, '--workers', '1', ...args], {
     cwd: ROOT,
     env: clean,
     encoding: 'utf8',

@@ -34,6 +34,8 @@ describe('live analytics: one sighting per vehicle', () => {
       config: {
         roles: ['api', 'worker', 'ingest', 'analytics'],
         modelsDir: MODELS_DIR,
+        // One analysis thread: the integration tier runs two test files at once on this 2-core machine.
+        analytics: { workers: 1 },
         relay: { enabled: false },
         ingest: { roundSeconds: 1, leaseSeconds: 5, recording: { enabled: false }, analytics: { fps: 5, width: 1280 } },
       },
