@@ -144,7 +144,11 @@ async function main(): Promise<void> {
     let alerts: Alert[] = [];
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5000));
-      alerts = ((await sys.api('/api/alerts?limit=500', { token: admin })).body.items as Alert[]) ?? [];
+      const res = await sys.api('/api/alerts?limit=200', { token: admin });
+      if (res.status !== 200) throw new Error(`GET /api/alerts: ${res.status} ${JSON.stringify(res.body)}`);
+      // One pass is one sighting: a refined read that matched a second entry is not another pass.
+      const seen = new Set<string>();
+      alerts = (res.body.items as Alert[]).filter((a) => a.sighting.id !== null && !seen.has(a.sighting.id) && seen.add(a.sighting.id));
       process.stderr.write(`[c2t] ${alerts.length} alerts\n`);
       if (alerts.length >= PASSES + 1) break;
     }

@@ -83,6 +83,17 @@ interface TrackMemory {
 }
 
 const width = (b: Box) => b[2] - b[0];
+
+/** Reads that may be the same plate: equal, or of one length and at most 2 characters apart (misreads). */
+export function samePlate(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = [...a];
+  const y = [...b];
+  if (x.length !== y.length) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i] && ++diff > 2) return false;
+  return true;
+}
 const areaOf = (b: Box) => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 
 export class CameraTracks {
@@ -99,7 +110,14 @@ export class CameraTracks {
     this.policy = { ...policy };
     const common = { iouThreshold: 0.2, maxAgeMs: policy.trackTimeoutMs, historyCap: 30 };
     // Plates are small next to how far a vehicle moves between analysed frames: a wider gate.
-    this.plates = new Tracker<PlateRead>({ ...common, idPrefix: 'p', centreGate: 3, weight: (d) => d.score * width(d.box) });
+    this.plates = new Tracker<PlateRead>({
+      ...common,
+      idPrefix: 'p',
+      centreGate: 3,
+      weight: (d) => d.score * width(d.box),
+      // Two different plates are two vehicles, even where one follows the other into the same spot.
+      canMatch: (track, det) => samePlate(track.last.payload.text, det.payload.text),
+    });
     this.faces = new Tracker<FaceDetection>({ ...common, idPrefix: 'f', weight: (d) => d.payload.quality * areaOf(d.box) });
     this.objects = new Tracker<ObjectDetection>({ ...common, idPrefix: 'o', canMatch: (track, det) => track.last.payload.label === det.payload.label });
   }

@@ -126,3 +126,23 @@ describe('CameraTracks: a broken track is still one vehicle', () => {
     expect(later.filter((a) => a.type === 'record')).toHaveLength(1);
   });
 });
+
+describe('CameraTracks: a different plate in the same spot is another vehicle', () => {
+  it('starts a new track (and sighting) when the next vehicle’s plate appears where the last one was', () => {
+    const tracks = new CameraTracks();
+    const first = [
+      ...tracks.update(only([plate('京A12345', 0.9, 100)]), frame(0), 1000),
+      ...tracks.update(only([plate('京A12345', 0.9, 100)]), frame(1), 1200),
+    ];
+    // The next vehicle stops at the same place right away.
+    const second = [
+      ...tracks.update(only([plate('沪B67890', 0.9, 100)]), frame(2), 1400),
+      ...tracks.update(only([plate('沪B67890', 0.9, 100)]), frame(3), 1600),
+    ];
+    expect(first.filter((a) => a.type === 'record').map((a) => a.draft.plate?.text)).toEqual(['京A12345']);
+    expect(second.filter((a) => a.type === 'record').map((a) => a.draft.plate?.text)).toEqual(['沪B67890']);
+    // A misread of the same plate still joins its track.
+    const misread = tracks.update(only([plate('沪B67B90', 0.9, 102)]), frame(4), 1800);
+    expect(misread.filter((a) => a.type === 'record')).toEqual([]);
+  });
+});
