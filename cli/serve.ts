@@ -70,7 +70,9 @@ export interface ArgusInstance {
 export async function startArgus(config: Config, options: { log?: Logger } = {}): Promise<ArgusInstance> {
   const log = options.log ?? createLogger(config);
   const closers: Array<() => Promise<unknown>> = [];
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     while (closers.length) {
       const close = closers.pop()!;
       await close().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'error while stopping'));
@@ -104,9 +106,11 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
     let gateway: SocketGateway | null = null;
     // Services get this forwarder; it reaches sockets once the gateway (or the Redis emitter) exists.
     let events: EventBus | null = null;
+    // Once stopping has begun, events are dropped: the gateway and its Redis connections may be closed
+    // already while cameras still end their tracks (sightings stored then, but pushed to nobody).
     const lateEvents: EventBus = {
-      toPermitted: (...a) => events?.toPermitted(...a),
-      toRooms: (...a) => events?.toRooms(...a),
+      toPermitted: (...a) => (stopping ? undefined : events?.toPermitted(...a)),
+      toRooms: (...a) => (stopping ? undefined : events?.toRooms(...a)),
     };
     const cameraAnalytics = new CameraAnalyticsRepository(database.db);
     // Watchlists and alerts: every stored sighting is matched; an alert is stored, pushed, then delivered by jobs.
