@@ -1,17 +1,9 @@
-import type { FastifyReply } from 'fastify';
 import { idParamsSchema } from '../../../contracts/api.ts';
 import { alertPageSchema, alertQuerySchema, alertSchema, alertSinceQuerySchema, alertSinceSchema, noteAlertSchema, optionalNoteSchema, resolveAlertSchema } from '../../../contracts/alerts.ts';
 import { authorize, principalOf } from '../auth.plugin.ts';
+import { sendJpeg } from './raw-bodies.ts';
 import { authErrors, errorResponseSchema, type ApiServices, type ZodApp } from './types.ts';
 
-function sendJpeg(reply: FastifyReply, data: Buffer) {
-  return reply
-    .header('content-type', 'image/jpeg')
-    .header('content-length', String(data.length))
-    .header('cache-control', 'private, max-age=86400')
-    .header('x-content-type-options', 'nosniff')
-    .send(data);
-}
 
 export function registerAlertRoutes(app: ZodApp, services: Pick<ApiServices, 'auth' | 'alerts'>): void {
   const view = authorize(services.auth, 'alerts.view');

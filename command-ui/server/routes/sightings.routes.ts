@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { idParamsSchema } from '../../../contracts/api.ts';
 import {
@@ -15,19 +14,12 @@ import {
   trajectorySchema,
 } from '../../../contracts/sightings.ts';
 import { authorize, principalOf, requestMeta } from '../auth.plugin.ts';
+import { acceptRawBodies, sendJpeg } from './raw-bodies.ts';
 import { authErrors, errorResponseSchema, type ApiServices, type ZodApp } from './types.ts';
 
 /** `?v=<version>` only makes the address change when a refined image replaces the old one. */
 const imageQuerySchema = z.object({ v: z.string().max(32).optional() }).strict();
 
-function sendJpeg(reply: FastifyReply, data: Buffer) {
-  return reply
-    .header('content-type', 'image/jpeg')
-    .header('content-length', String(data.length))
-    .header('cache-control', 'private, max-age=86400')
-    .header('x-content-type-options', 'nosniff')
-    .send(data);
-}
 
 export function registerSightingRoutes(app: ZodApp, services: Pick<ApiServices, 'auth' | 'sightings'>): void {
   const search = authorize(services.auth, 'sightings.search');
@@ -60,9 +52,7 @@ export function registerSightingRoutes(app: ZodApp, services: Pick<ApiServices, 
     },
     async (request) => services.sightings.trajectory(request.query, principalOf(request), requestMeta(request)),
   );
-  for (const type of ['image/jpeg', 'image/png']) {
-    if (!app.hasContentTypeParser(type)) app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  }
+  acceptRawBodies(app, ['image/jpeg', 'image/png']);
   app.post(
     '/api/sightings/face-search',
     {

@@ -15,6 +15,7 @@ import {
   watchlistSchema,
 } from '../../../contracts/watchlists.ts';
 import { authorize, principalOf, requestMeta } from '../auth.plugin.ts';
+import { acceptRawBodies } from './raw-bodies.ts';
 import { authErrors, errorResponseSchema, type ApiServices, type ZodApp } from './types.ts';
 
 /** Bodies that are files: CSV imports and enrolment photos. */
@@ -24,9 +25,7 @@ const RAW_TYPES = ['text/csv', 'image/jpeg', 'image/png'];
 export function registerWatchlistRoutes(app: ZodApp, services: Pick<ApiServices, 'auth' | 'watchlists'>): void {
   const manage = authorize(services.auth, 'watchlists.manage');
   const notFound = { 404: errorResponseSchema };
-  for (const type of RAW_TYPES) {
-    if (!app.hasContentTypeParser(type)) app.addContentTypeParser(type, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  }
+  acceptRawBodies(app, RAW_TYPES);
 
   app.get(
     '/api/watchlists',
