@@ -22,6 +22,8 @@ export interface AnalyticsRoleOptions {
   workers?: number;
   /** ONNX Runtime threads per worker; 0 or absent: the cores shared out. */
   threadsPerWorker?: number;
+  /** Nice value of the analysis worker threads (see AnalysisPoolOptions.nice). */
+  workerNice?: number;
   models: AnalyzerModelNames;
   /** Frames older than this are dropped instead of analysed. */
   maxFrameAgeMs: number;
@@ -76,6 +78,7 @@ export async function startAnalyticsRole(options: AnalyticsRoleOptions): Promise
     modelsDir: options.modelsDir,
     workers: options.workers || undefined,
     threadsPerWorker: options.threadsPerWorker || undefined,
+    nice: options.workerNice,
     models: options.models,
     preload: ['plates', 'faces', 'objects'],
     preloadEmbeddings: true,

@@ -203,8 +203,14 @@ async function main(): Promise<void> {
       `| sighting stored → alert stored (watchlist match) | ${summaryCells(summarize(rows.map((r) => r.toAlert)))} |`,
       `| alert stored → drawn on the terminal (socket.io, React) | ${summaryCells(summarize(rows.map((r) => r.toScreen)))} |`,
       '',
-      'The first confident read needs two agreeing reads (frames 200 ms apart at 5 fps), so about 200–400 ms of the total is',
-      'waiting for the second frame; one confident read (`minAgreeing` 1) would cut that at the cost of more misread alerts.',
+      'Where the time goes: ingest (x264 in the test camera, RTSP, ffmpeg demuxing one frame behind at 10 fps, decoding,',
+      'conversion) about 250–400 ms; up to one analysis interval (200 ms at 5 fps) before the first analysed frame shows',
+      'the plate; the first confident read needs two agreeing reads, so one more interval; analysis about 100 ms per frame;',
+      'evidence JPEGs and the row about 50–90 ms. Earlier versions lost 300 ms more in ffmpeg (the `fps` filter held frames',
+      'back to choose among them, and frame-threaded decoding held one frame per thread): frames are now chosen with',
+      '`select` as they are decoded and decoded with slice threads, and the analysis threads run at nice 10 so that ingest',
+      'is not starved. A single confident read would save another ~200 ms but misreads at high scores are common (see',
+      '`accuracy.md`), so two agreeing reads stay the rule.',
     ].join('\n');
     process.stderr.write(`${body}\n`);
     writeSection(ALERTS_RESULTS_FILE, ALERTS_RESULTS_LAYOUT, 'camera-to-terminal', body);

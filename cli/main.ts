@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './migrate.command.ts';
 import { registerModelsCommand } from './models.command.ts';
 import { registerServeCommand } from './serve.command.ts';
 import { registerUsersCommand } from './users.command.ts';
+import { registerVerifyExportCommand } from './verify-export.command.ts';
 import { VERSION } from './version.ts';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerConfigCommand(program);
   registerModelsCommand(program);
   registerAnalyzeCommand(program);
+  registerVerifyExportCommand(program);
   return program;
 }
 

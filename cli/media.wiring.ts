@@ -9,7 +9,9 @@ import type { FrameSink } from '../contracts/frames.ts';
 import { startDemoCameras, type DemoCameras } from '../ingest/demo/demo-cameras.ts';
 import { IngestService, type IngestCamera } from '../ingest/ingest.service.ts';
 import { DisabledRelay, startJanusRelay, viewerOnlyRelay, type LiveRelay } from '../ingest/relay/live-relay.ts';
-import { applyRetention, listAllSegments } from '../ingest/stream/recording-retention.ts';
+import { listAllSegments, planRetention } from '../ingest/stream/recording-retention.ts';
+import { deleteSegmentFiles } from '../ingest/stream/retention-segments.ts';
+import { writePrivacyMask } from '../ingest/stream/privacy-mask.ts';
 import { StreamSession } from '../ingest/stream/stream-session.ts';
 import { CameraLeases } from '../storage/camera-leases.ts';
 import type { RedisHandle } from '../storage/redis.ts';
@@ -149,6 +151,7 @@ export async function startMedia(deps: {
               subStreamUrl: c.subStreamUrl,
               username: c.username,
               password: c.passwordEnc ? deps.secrets.open(c.passwordEnc) : null,
+              privacyMasks: c.privacyMasks,
             }));
         },
         leaseRound: (ids) => leases.round(ids),
@@ -158,6 +161,12 @@ export async function startMedia(deps: {
             ingestLog.warn({ cameraId: camera.id, err: (err as Error).message }, 'no live relay input for this camera');
             return null;
           });
+          // Masked cameras are encoded (see ffmpeg-args.ts); a mask that cannot be drawn stops the session
+          // from starting (the next round tries again) rather than showing the unmasked picture.
+          const maskFile = await writePrivacyMask(config.dataDir, camera.id, camera.privacyMasks).catch(async (err: unknown) => {
+            await relay.removeCamera(camera.id).catch(() => undefined);
+            throw new Error(`the privacy mask could not be drawn: ${(err as Error).message}`);
+          });
           const session = new StreamSession({
             cameraId: camera.id,
             url: pullUrl(camera),
@@ -166,6 +175,7 @@ export async function startMedia(deps: {
             recording: config.ingest.recording.enabled ? { dir: join(recordingsDir, camera.id), segmentSeconds: config.ingest.recording.segmentSeconds } : null,
             frames: deps.analytics ? { fps: config.ingest.analytics.fps, width: config.ingest.analytics.width } : null,
             frameSink: deps.analytics?.sinkFor(camera.id) ?? null,
+            mask: maskFile ? { file: maskFile } : null,
             backoffSeconds: config.ingest.backoffSeconds,
             watchdogSeconds: config.ingest.watchdogSeconds,
             log: ingestLog.child({ cameraId: camera.id }),
@@ -192,9 +202,10 @@ export async function startMedia(deps: {
     const running = ingest;
     closers.push(() => running.close());
 
-    // Finished segments go into the recordings table; retention deletes old files and their rows.
+    // Finished segments go into the recordings table; retention deletes old files and their rows (by age,
+    // retention.recordings, the same period as the retention.run job, and by size).
     const policy = {
-      maxAgeHours: config.ingest.recording.maxAgeHours,
+      maxAgeHours: config.retention.recordings * 24,
       maxBytesPerCamera: null,
       maxTotalBytes: Math.round(config.ingest.recording.maxTotalGigabytes * 1024 ** 3),
     };
@@ -213,9 +224,12 @@ export async function startMedia(deps: {
           ingestLog.warn({ cameraId: s.cameraId, err: (err as Error).message }, 'could not index a recording segment');
         }
       }
-      const { deleted } = await applyRetention(recordingsDir, policy, Date.now(), ingestLog);
-      const paths = deleted.map((d) => d.segment.path);
+      // Rows first, then files: a crash in between leaves a file without a row, which the next pass
+      // plans from the disk again and deletes; never a row that points at a deleted file.
+      const plan = planRetention(segments, policy, Date.now());
+      const paths = plan.map((d) => d.segment.path);
       await deps.recordings.deleteByPaths(paths);
+      await deleteSegmentFiles(plan, ingestLog);
       for (const path of paths) indexed.delete(path);
     };
     // One pass at a time, however long a pass takes.

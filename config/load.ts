@@ -20,7 +20,7 @@ export const ENV_OVERRIDES = {
   ARGUS_LOG_LEVEL: 'log.level',
   ARGUS_LOG_PRETTY: 'log.pretty (1/true: readable lines instead of JSON)',
   ARGUS_SECRET_KEY: 'secrets.key (64 hex characters)',
-  ARGUS_DEMO: 'demo.cameras (1/true: serve and add demo cameras)',
+  ARGUS_DEMO: 'demo.cameras and demo.fleet (1/true: serve and add demo cameras, simulate the demo fleet)',
 } as const;
 
 export interface LoadConfigOptions {
@@ -79,7 +79,11 @@ function fromEnv(env: Record<string, string | undefined>, issues: ErrorIssue[]):
   str('ARGUS_HOST', 'server.host');
   str('ARGUS_LOG_LEVEL', 'log.level');
   str('ARGUS_SECRET_KEY', 'secrets.key');
-  if (env.ARGUS_DEMO) setPath(out, 'demo.cameras', ['1', 'true', 'yes'].includes(env.ARGUS_DEMO.toLowerCase()));
+  if (env.ARGUS_DEMO) {
+    const on = ['1', 'true', 'yes'].includes(env.ARGUS_DEMO.toLowerCase());
+    setPath(out, 'demo.cameras', on);
+    setPath(out, 'demo.fleet', on);
+  }
   if (env.ARGUS_LOG_PRETTY) setPath(out, 'log.pretty', ['1', 'true', 'yes'].includes(env.ARGUS_LOG_PRETTY.toLowerCase()));
   if (env.ARGUS_PORT) setPath(out, 'server.port', parsePort(env.ARGUS_PORT, 'ARGUS_PORT', issues));
   if (env.ARGUS_LISTEN) {

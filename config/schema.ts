@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { alertLevelDisplaySchema, DEFAULT_ALERT_LEVELS, mapSettingsSchema } from '../contracts/display.ts';
+import { DEFAULT_INCIDENT_TYPES, incidentTypeSchema } from '../contracts/incidents.ts';
 import { PROCESS_ROLES } from '../contracts/roles.ts';
 
 /**
@@ -6,6 +8,15 @@ import { PROCESS_ROLES } from '../contracts/roles.ts';
  * Defaults are the embedded mode: everything on this machine, bound to loopback.
  */
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** A key that moved: any value is an error that names the new place (absent is fine). */
+const movedTo = (place: string) =>
+  z
+    .never({ error: `this setting moved: set ${place} instead` })
+    .optional()
+    .describe(`Moved to ${place}; setting it here is an error`);
+
+const retentionDays = (fallback: number, what: string) => z.number().int().min(1).max(3650).default(fallback).describe(what);
 
 export const configSchema = z
   .object({
@@ -73,6 +84,12 @@ export const configSchema = z
         maxFailedLogins: z.number().int().min(3).max(100).default(10).describe('Failed logins in a row before the account locks'),
         lockMinutes: z.number().int().min(1).max(24 * 60).default(15).describe('How long a locked account stays locked'),
         loginRateLimitPerMinute: z.number().int().min(1).max(10_000).default(60).describe('Login attempts accepted per client address per minute'),
+        sessionCheckSeconds: z
+          .number()
+          .min(0.1)
+          .max(3600)
+          .optional()
+          .describe('How often open socket connections have their session checked (default 30); one that expired or was revoked is closed'),
       })
       .strict()
       .prefault({})
@@ -113,7 +130,7 @@ export const configSchema = z
           .object({
             enabled: z.boolean().default(true).describe('Record every camera'),
             segmentSeconds: z.number().int().min(10).max(3600).default(60).describe('Length of one recording file'),
-            maxAgeHours: z.number().min(1).max(24 * 365).default(72).describe('Recordings older than this are deleted'),
+            maxAgeHours: movedTo('retention.recordings (in days)'),
             maxTotalGigabytes: z.number().min(0.1).max(1_000_000).default(50).describe('Oldest recordings are deleted beyond this total size'),
           })
           .strict()
@@ -127,10 +144,26 @@ export const configSchema = z
       .object({
         workers: z.number().int().min(0).max(64).default(0).describe('Analysis worker threads; 0: one per CPU core'),
         threadsPerWorker: z.number().int().min(0).max(64).default(0).describe('ONNX Runtime threads per worker; 0: the cores shared out among the workers'),
+        workerNice: z
+          .number()
+          .int()
+          .min(0)
+          .max(19)
+          .default(10)
+          .describe('Nice value of the analysis worker threads: analysis yields the CPU to video ingest, the API and alert delivery (0: same priority)'),
         queuePerCamera: z.number().int().min(1).max(25).default(1).describe('Frames a camera may have waiting while the workers are busy (the oldest is dropped beyond)'),
         maxFrameAgeMs: z.number().int().min(100).max(60_000).default(2000).describe('A frame that waited longer is dropped rather than analysed (bounds the delay)'),
         trackTimeoutMs: z.number().int().min(200).max(60_000).default(1500).describe('A track (one vehicle, face or person) ends this long after it was last seen'),
-        sightingRetentionDays: z.number().int().min(1).max(3650).default(90).describe('Sightings, their face embeddings and evidence images older than this are deleted (hourly)'),
+        sightingRetentionDays: movedTo('retention.sightings'),
+        spool: z
+          .object({
+            enabled: z.boolean().default(true).describe('Spool sightings to <dataDir>/spool while the database is unreachable, and store them when it returns'),
+            maxMegabytes: z.number().min(1).max(1_000_000).default(512).describe('Most disk the spool may use (entries and the evidence images they hold); beyond, the oldest spooled sighting is dropped and counted'),
+            maxRecords: z.number().int().min(10).max(10_000_000).default(200_000).describe('Most sightings the spool may hold; beyond, the oldest is dropped and counted'),
+          })
+          .strict()
+          .prefault({})
+          .describe('Sightings kept on disk while PostgreSQL is unreachable'),
         models: z
           .object({
             faceDetector: z.string().min(1).default('yunet_n_dynamic').describe('Face detector (models/manifest.ts name)'),
@@ -157,6 +190,13 @@ export const configSchema = z
           .describe('A red or orange alert not acknowledged within this time is escalated to the commanders'),
         deliveryAttempts: z.number().int().min(1).max(20).default(5).describe('Tries per webhook or SMS delivery (exponential backoff) before it goes to the dead-letter list'),
         deliveryTimeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Time limit of one webhook or SMS gateway request'),
+        deliverySweepSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(3600)
+          .default(30)
+          .describe('How often the worker looks in the database for deliveries still pending without a queued job (lost with a Redis restart) and queues them again; also on start and when Redis reconnects'),
         webhooks: z
           .array(
             z
@@ -164,6 +204,10 @@ export const configSchema = z
                 url: z.string().url().regex(/^https?:\/\//, 'an http:// or https:// URL').describe('Receiver address (POST, JSON body: the alert)'),
                 secret: z.string().min(16).nullable().default(null).describe('When set, the body is signed: header x-argus-signature: sha256=<HMAC-SHA256 hex>'),
                 levels: z.array(z.enum(['red', 'orange', 'yellow', 'blue'])).min(1).default(['red', 'orange', 'yellow', 'blue']).describe('Alert levels sent to it'),
+                covert: z
+                  .boolean()
+                  .default(false)
+                  .describe('Also send hits of covert lists (only to a receiver cleared to see them); by default covert alerts never leave Argus'),
               })
               .strict(),
           )
@@ -175,15 +219,105 @@ export const configSchema = z
             url: z.string().url().regex(/^https?:\/\//, 'an http:// or https:// URL').describe('SMS gateway address (POST, JSON body { recipients, text, alertId })'),
             recipients: z.array(z.string().regex(/^\+?[0-9]{5,20}$/, 'a phone number')).min(1).describe('Phone numbers'),
             levels: z.array(z.enum(['red', 'orange', 'yellow', 'blue'])).min(1).default(['red']).describe('Alert levels sent by SMS'),
+            language: z.enum(['zh-CN', 'en']).default('zh-CN').describe('Language of the SMS text (level names as configured in alerts.levels)'),
+            covert: z.boolean().default(false).describe('Also text hits of covert lists; by default covert alerts are never sent by SMS'),
           })
           .strict()
           .nullable()
           .default(null)
           .describe('SMS gateway (HTTP); null: no SMS'),
+        levels: z
+          .object({
+            red: alertLevelDisplaySchema.default(DEFAULT_ALERT_LEVELS.red),
+            orange: alertLevelDisplaySchema.default(DEFAULT_ALERT_LEVELS.orange),
+            yellow: alertLevelDisplaySchema.default(DEFAULT_ALERT_LEVELS.yellow),
+            blue: alertLevelDisplaySchema.default(DEFAULT_ALERT_LEVELS.blue),
+          })
+          .strict()
+          .prefault({})
+          .describe('Names, actions and colours of the four alert levels (red is the most severe, blue the least) on every screen and in SMS texts'),
       })
       .strict()
       .prefault({})
       .describe('Watchlist alerts: escalation and outbound delivery'),
+    map: mapSettingsSchema.prefault({}).describe('The map: tile source (none by default: a coordinate grid, nothing fetched from outside) and where it opens'),
+    dispatch: z
+      .object({
+        acceptWithinSeconds: z
+          .number()
+          .int()
+          .min(5)
+          .max(3600)
+          .default(60)
+          .describe('A dispatch the unit has not accepted within this time is flagged to the dispatchers'),
+        staleAfterSeconds: z
+          .number()
+          .int()
+          .min(5)
+          .max(24 * 3600)
+          .default(30)
+          .describe('A unit without a position report for this long is shown as stale and not proposed for dispatch'),
+        positionHistoryDays: movedTo('retention.positions'),
+        incidentTypes: z
+          .array(incidentTypeSchema)
+          .min(1)
+          .max(100)
+          .default(DEFAULT_INCIDENT_TYPES.map((t) => ({ code: t.code, name: { ...t.name } })))
+          .superRefine((types, ctx) => {
+            const seen = new Set<string>();
+            types.forEach((t, i) => {
+              if (seen.has(t.code)) ctx.addIssue({ code: 'custom', path: [i, 'code'], message: `duplicate type ${t.code}` });
+              seen.add(t.code);
+            });
+          })
+          .describe('Incident types (code and names); incidents, plans and filters use the codes'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Emergency command and dispatch: incidents, units, dispatches'),
+    exports: z
+      .object({
+        keyFile: z
+          .string()
+          .min(1)
+          .nullable()
+          .default(null)
+          .describe('Ed25519 private key (PKCS8 PEM) that signs evidence export manifests; null: <dataDir>/keys/export-signing.key, created on first use (mode 0600)'),
+        dir: z.string().min(1).nullable().default(null).describe('Folder the export packages are written to; null: <dataDir>/exports'),
+        maxRangeHours: z.number().min(0.01).max(24 * 31).default(24).describe('Longest time range one export may cover'),
+        keepDays: z.number().int().min(1).max(3650).default(30).describe('Export packages older than this are deleted (hourly); the record and its audit entries stay'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Evidence export: signed packages of recordings, sightings, alerts and audit entries'),
+    retention: z
+      .object({
+        recordings: z
+          .number()
+          .min(0.05)
+          .max(3650)
+          .default(3)
+          .describe('Recording segments that ended more than this many days ago are deleted (fractions allowed: 0.5 is 12 hours); ingest.recording.maxTotalGigabytes caps their size as well'),
+        sightings: retentionDays(90, 'Plate reads and object and face sightings (rows, evidence images) older than this many days are deleted'),
+        faceCrops: retentionDays(
+          30,
+          'Biometric data of face sightings (embeddings, face crops and frames) is deleted after this many days (at most retention.sightings), earlier than the sighting itself',
+        ),
+        alerts: retentionDays(365, 'Alerts and their actions older than this many days are deleted, except those of an incident that is still open'),
+        incidents: retentionDays(730, 'Closed incidents (timeline, dispatches, checklist) are deleted this many days after they were closed'),
+        positions: retentionDays(30, 'Unit position history (tracks) older than this many days is deleted'),
+        audit: z
+          .number()
+          .int()
+          .min(180)
+          .max(36_500)
+          .default(365)
+          .describe('Audit log entries older than this many days are deleted (at least 180; the database refuses younger deletions)'),
+        batchSize: z.number().int().min(1).max(100_000).default(1000).describe('Rows deleted per transaction (retention never holds one long transaction)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('How long each kind of data is kept; the hourly retention.run job deletes what is older and audits the counts'),
     relay: z
       .object({
         enabled: z.boolean().default(true).describe('Start the Janus WebRTC relay for live video'),
@@ -241,10 +375,18 @@ export const configSchema = z
       .object({
         cameras: z.boolean().default(false).describe('Serve demo cameras from the demo media and add them on first start (npm start turns this on)'),
         port: z.number().int().min(1).max(65535).default(8554).describe('RTSP port of the demo cameras (a free one is used when taken)'),
+        fleet: z.boolean().default(false).describe('Simulate a patrol fleet moving along demo roads; npm start turns this on'),
+        fleetTickMs: z
+          .number()
+          .int()
+          .min(50)
+          .max(60_000)
+          .default(2000)
+          .describe('How often the demo fleet moves and reports its positions (tests use a shorter step)'),
       })
       .strict()
       .prefault({})
-      .describe('Demo cameras'),
+      .describe('Demo cameras and the simulated demo fleet'),
     log: z
       .object({ level: logLevel.default('info').describe('Log level'), pretty: z.boolean().default(false).describe('Human-readable log lines') })
       .strict()

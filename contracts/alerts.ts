@@ -60,6 +60,8 @@ export const alertSchema = z.object({
   cameraName: z.string().nullable(),
   siteId: z.string().nullable(),
   siteName: z.string().nullable(),
+  /** Where it was raised: the camera's position, else its site's (WGS84); null when neither has one. */
+  location: z.object({ latitude: z.number(), longitude: z.number() }).nullable().optional(),
   /** `/api/alerts/:id/crop.jpg` and `/frame.jpg` (readable with alerts.view), null when the sighting had none. */
   cropUrl: z.string().nullable(),
   frameUrl: z.string().nullable(),
@@ -79,9 +81,23 @@ export const alertQuerySchema = z
     to: z.coerce.date().optional(),
     limit: z.coerce.number().int().min(1).max(ALERT_PAGE_MAX).default(50),
     cursor: z.string().max(40).optional().describe('nextCursor of the previous page (newest first)'),
+    near: z
+      .string()
+      .regex(/^-?\d{1,3}(\.\d+)?,-?\d{1,3}(\.\d+)?$/, 'near is "latitude,longitude" in decimal degrees')
+      .transform((text) => {
+        const [latitude, longitude] = text.split(',').map(Number) as [number, number];
+        return { latitude, longitude };
+      })
+      .refine((p) => Math.abs(p.latitude) <= 90 && Math.abs(p.longitude) <= 180, 'near is outside valid coordinates')
+      .optional()
+      .describe('Only alerts raised within radiusM of this point (WGS84 "latitude,longitude"), by the camera\'s position or else its site\'s'),
+    radiusM: z.coerce.number().positive().max(100_000).optional().describe('Radius for near, in metres (default 2000)'),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.radiusM === undefined || q.near !== undefined, { message: 'radiusM needs near', path: ['radiusM'] });
 export type AlertQuery = z.output<typeof alertQuerySchema>;
+/** The radius of `near` when the query gives none. */
+export const DEFAULT_NEAR_RADIUS_METRES = 2000;
 export const alertPageSchema = z.object({ items: z.array(alertSchema), nextCursor: z.string().nullable() });
 export type AlertPage = z.infer<typeof alertPageSchema>;
 

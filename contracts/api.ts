@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cameraAccessSchema } from './access.ts';
 import { roleSchema } from './roles.ts';
 
 /**
@@ -29,6 +30,7 @@ export const userSchema = z.object({
   roles: z.array(roleSchema),
   disabled: z.boolean(),
   mustChangePassword: z.boolean(),
+  cameraAccess: cameraAccessSchema.describe('Which cameras the user may watch live, play back and search'),
   createdAt: z.string().describe('ISO 8601 time'),
 });
 export type User = z.infer<typeof userSchema>;
@@ -61,6 +63,7 @@ export const createUserRequestSchema = z
     displayName: z.string().trim().min(1).max(100),
     password: z.string().min(10, 'at least 10 characters').max(256),
     roles: z.array(roleSchema).min(1).max(6),
+    cameraAccess: cameraAccessSchema.optional().describe('Default: every camera'),
   })
   .strict();
 export type CreateUserRequest = z.infer<typeof createUserRequestSchema>;
@@ -71,6 +74,7 @@ export const updateUserRequestSchema = z
     roles: z.array(roleSchema).min(1).max(6).optional(),
     disabled: z.boolean().optional(),
     password: z.string().min(10, 'at least 10 characters').max(256).optional(),
+    cameraAccess: cameraAccessSchema.optional(),
   })
   .strict();
 export type UpdateUserRequest = z.infer<typeof updateUserRequestSchema>;
@@ -110,6 +114,28 @@ export const CAMERA_STATUSES = ['unknown', 'online', 'degraded', 'offline', 'dis
 export const cameraStatusSchema = z.enum(CAMERA_STATUSES);
 export type CameraStatus = z.infer<typeof cameraStatusSchema>;
 
+/** One corner of a privacy mask, normalised to the picture: x from the left, y from the top, both 0..1. */
+export const maskPointSchema = z.tuple([
+  z.number().min(0, 'mask points must lie inside the picture (x from 0 to 1)').max(1, 'mask points must lie inside the picture (x from 0 to 1)'),
+  z.number().min(0, 'mask points must lie inside the picture (y from 0 to 1)').max(1, 'mask points must lie inside the picture (y from 0 to 1)'),
+]);
+export const MAX_PRIVACY_MASKS = 16;
+export const MAX_MASK_POINTS = 32;
+/** A polygon blacked out of the live view, the recording and the analytics frames. */
+export const privacyMaskSchema = z
+  .array(maskPointSchema)
+  .min(3, 'a privacy mask needs at least 3 points')
+  .max(MAX_MASK_POINTS, `a privacy mask has at most ${MAX_MASK_POINTS} points`)
+  // Fewer than 3 points already has its own message.
+  .refine((pts) => pts.length < 3 || Math.abs(pts.reduce((a, [x, y], i) => a + x * pts[(i + 1) % pts.length]![1] - pts[(i + 1) % pts.length]![0] * y, 0)) > 1e-6, {
+    message: 'a privacy mask must cover an area (its points lie on one line)',
+  });
+export type PrivacyMask = z.infer<typeof privacyMaskSchema>;
+export const privacyMasksSchema = z
+  .array(privacyMaskSchema)
+  .max(MAX_PRIVACY_MASKS, `a camera has at most ${MAX_PRIVACY_MASKS} privacy masks`)
+  .describe('Polygons blacked out of live view, recording and analytics; points as [x, y] normalised to 0..1 (x right, y down)');
+
 export const cameraSchema = z.object({
   id: idSchema,
   name: z.string(),
@@ -130,6 +156,7 @@ export const cameraSchema = z.object({
   ptz: z.boolean(),
   enabled: z.boolean(),
   status: cameraStatusSchema,
+  privacyMasks: privacyMasksSchema,
   statusReason: z.string().nullable(),
   statusChangedAt: z.string().nullable(),
   createdAt: z.string(),
@@ -154,6 +181,7 @@ const cameraFields = {
   longitude: longitudeSchema.nullable().optional(),
   ptz: z.boolean().optional(),
   enabled: z.boolean().optional(),
+  privacyMasks: privacyMasksSchema.optional(),
 };
 
 export const createCameraRequestSchema = z.object(cameraFields).strict();
@@ -179,6 +207,19 @@ export const healthSchema = z.object({
   roles: z.array(z.string()),
   database: z.object({ kind: z.enum(['pglite', 'postgres']), ok: z.boolean(), vector: z.boolean() }),
   redis: z.object({ ok: z.boolean() }),
+  /** Sightings spooled to disk while the database was unreachable (absent: no spool in this process). */
+  spool: z
+    .object({
+      spooling: z.boolean().describe('Sightings are waiting on disk for the database now'),
+      count: z.number().int().describe('Sightings (and refinements) waiting now'),
+      bytes: z.number().int().describe('Disk they use, with the evidence images they hold'),
+      spooled: z.number().int().describe('Spooled since this process started'),
+      drained: z.number().int().describe('Stored from the spool since this process started'),
+      dropped: z.number().int().describe('Dropped (oldest first when the spool was full, or refused by the database) since this process started'),
+      maxBytes: z.number().int(),
+      maxRecords: z.number().int(),
+    })
+    .optional(),
 });
 export type Health = z.infer<typeof healthSchema>;
 

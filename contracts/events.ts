@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { cameraSchema, cameraStatusSchema } from './api.ts';
 import type { Alert } from './alerts.ts';
+import type { ExportJob } from './exports.ts';
+import type { Dispatch, Incident, Unit } from './incidents.ts';
 import type { CameraAnalytics, Sighting } from './sightings.ts';
 
 /**
  * socket.io events, as typed maps. The server pushes; clients join rooms the server authorises.
- * Room names: `role:<role>`, `user:<id>`, `camera:<id>`, `site:<id>`.
+ * Room names: `role:<role>`, `user:<id>`, `camera:<id>`, `site:<id>`, `unit:<id>` (the sockets of the
+ * users linked to a unit join it at connection).
  */
 export const cameraStatusEventSchema = z.object({
   cameraId: z.string(),
@@ -49,6 +52,21 @@ export interface ServerToClientEvents {
   'alert.created': (alert: Alert) => void;
   /** An alert changed (acknowledged, inspecting, resolved, a note, escalated); same audience as its creation. */
   'alert.updated': (alert: Alert) => void;
+  /**
+   * An incident was created (110 call, alert, SOS, by hand), pushed after it is stored: to the
+   * dispatcher and commander rooms, and the roles its emergency plan names.
+   */
+  'incident.created': (incident: Incident) => void;
+  /** An incident changed (fields, status, plan step, note, closed); same audience, and the rooms of its dispatched units. */
+  'incident.updated': (incident: Incident) => void;
+  /** A unit was sent to an incident: to the dispatchers, commanders, `unit:<id>` and its linked users' rooms. */
+  'dispatch.created': (dispatch: Dispatch) => void;
+  /** A dispatch changed status or was flagged overdue; same audience. */
+  'dispatch.updated': (dispatch: Dispatch) => void;
+  /** A unit's position, status or details changed: to the dispatchers, commanders and `unit:<id>`. */
+  'unit.updated': (unit: Unit) => void;
+  /** An evidence export changed (started, progress, done, failed): to `user:<creator id>` only. */
+  'export.updated': (job: ExportJob) => void;
 }
 
 export type AckReply<T = unknown> = { ok: true; data?: T } | { ok: false; error: { code: string; message: string } };

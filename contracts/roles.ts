@@ -26,7 +26,15 @@ export const PERMISSIONS = {
   'sightings.search': ['admin', 'commander', 'analyst'],
   'incidents.view': ['admin', 'commander', 'dispatcher', 'patrol'],
   'incidents.manage': ['admin', 'commander', 'dispatcher'],
+  /** Create, edit and retire units; feed positions in bulk (an AVL/GPS gateway). */
+  'units.manage': ['admin', 'dispatcher'],
+  /** Report for one's own unit from its tablet (position, status, accept a dispatch, SOS); the user must be linked to the unit. */
+  'units.report': ['admin', 'commander', 'dispatcher', 'patrol'],
+  /** Emergency plans (预案): create and edit the templates. */
+  'plans.manage': ['admin'],
   'system.view': ['admin', 'commander'],
+  /** Evidence export: build signed packages of recordings, sightings, alerts and audit entries, and download one's own. */
+  'exports.create': ['admin', 'commander', 'analyst'],
 } as const satisfies Record<string, readonly Role[]>;
 export type Permission = keyof typeof PERMISSIONS;
 

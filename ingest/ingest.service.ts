@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../config/logger.ts';
+import type { PrivacyMask } from '../contracts/api.ts';
 import type { CameraHealth } from '../contracts/media.ts';
 import type { CameraSourceKind } from '../contracts/camera-source.ts';
 import type { LeaseRound } from '../storage/camera-leases.ts';
@@ -15,6 +16,8 @@ export interface IngestCamera {
   subStreamUrl: string | null;
   username: string | null;
   password: string | null;
+  /** Polygons blacked out of every output; [] for none. */
+  privacyMasks: PrivacyMask[];
 }
 
 export interface CameraSessionHandle {
@@ -42,13 +45,15 @@ interface Running {
 
 /** What, if changed, means the session must be restarted. */
 export function cameraFingerprint(c: IngestCamera): string {
-  return createHash('sha256').update(JSON.stringify([c.sourceKind, c.sourceUrl, c.streamUrl, c.subStreamUrl, c.username, c.password])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([c.sourceKind, c.sourceUrl, c.streamUrl, c.subStreamUrl, c.username, c.password, c.privacyMasks]))
+    .digest('hex');
 }
 
 /**
  * Keeps one stream session per camera this process holds the lease for: starts sessions for
  * cameras it takes, stops those it loses or that were disabled or removed, restarts those whose
- * address or credentials changed. Runs a round every `intervalMs`.
+ * address, credentials or privacy masks changed (a new mask applies at once). Runs a round every `intervalMs`.
  */
 export class IngestService {
   private readonly running = new Map<string, Running>();
@@ -90,7 +95,7 @@ export class IngestService {
       if (!held.has(id) || !camera) {
         await this.stopSession(id, run, camera ? 'lease moved to another ingest process' : 'camera removed or disabled');
       } else if (cameraFingerprint(camera) !== run.fingerprint) {
-        await this.stopSession(id, run, 'camera address or credentials changed');
+        await this.stopSession(id, run, 'camera address, credentials or privacy masks changed');
       }
     }
     for (const id of held) {

@@ -103,6 +103,9 @@ async function openPostgres(url: string, poolSize: number, schema: string, wantV
   });
   // An idle connection that the server drops must not crash the process; ping() reports the state.
   pool.on('error', () => undefined);
+  // Nor one lost during a query: the query is rejected (and the broken client discarded on release),
+  // but node-postgres also emits 'error' on the checked-out client, which nothing else listens to.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     const client = await pool.connect();
     client.release();

@@ -1,7 +1,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../config/logger.ts';
 import { JOB_NAMES, JOB_QUEUE, jobPayloadSchemas, type JobName, type JobPayload } from '../contracts/jobs.ts';
-import { ConfigError, ValidationError, issuesFromZod } from '../contracts/errors.ts';
+import { ConfigError, NotFoundError, ValidationError, issuesFromZod } from '../contracts/errors.ts';
 import type { Redis, RedisHandle } from './redis.ts';
 
 /** Exactly one handler per job name; the type makes a missing one a compile error. */
@@ -91,7 +91,14 @@ export class JobWorker {
         // Poison input never gets better with a retry.
         if (!parsed.success) throw new UnrecoverableError(`invalid payload for ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
         const handler = handlers[name] as (p: unknown, c: { jobId: string; attempt: number; log: Logger }) => Promise<unknown>;
-        return handler(parsed.data, { jobId: job.id!, attempt: job.attemptsMade + 1, log: log.child({ jobId: job.id, job: name }) });
+        try {
+          return await handler(parsed.data, { jobId: job.id!, attempt: job.attemptsMade + 1, log: log.child({ jobId: job.id, job: name }) });
+        } catch (err) {
+          // What the job is about is gone (a deleted record, a webhook removed from the configuration) or
+          // the job is refused as invalid: a retry gives the same answer, so it fails now, to the dead letters.
+          if (err instanceof NotFoundError || err instanceof ValidationError) throw new UnrecoverableError(err.message);
+          throw err;
+        }
       },
       { connection: this.connection, prefix, concurrency: options.concurrency ?? 4, autorun: true },
     );

@@ -26,3 +26,12 @@ export function isPgError(err: unknown, code: string, constraint?: string): bool
   const f = pgError(err);
   return f.code === code && (constraint === undefined || f.constraint === constraint);
 }
+
+/**
+ * A row's position is both coordinates or neither (the `<table>_position_check` constraints): a
+ * write that gives one without the other is the caller's mistake, said as such.
+ */
+export function isHalfPositionError(err: unknown): boolean {
+  const f = pgError(err);
+  return f.code === PG_CHECK_VIOLATION && typeof f.constraint === 'string' && f.constraint.endsWith('_position_check');
+}

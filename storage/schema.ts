@@ -20,6 +20,8 @@ export interface UsersTable {
   must_change_password: Generated<boolean>;
   failed_logins: Generated<number>;
   locked_until: Timestamp | null;
+  /** contracts/access.ts CameraAccess; `{}` is no restriction. */
+  camera_access: ColumnType<Record<string, unknown>, string | undefined, string>;
   created_at: CreatedAt;
   updated_at: GeneratedTimestamp;
 }
@@ -69,6 +71,8 @@ export interface CamerasTable {
   /** ONVIF media profile token used for PTZ. */
   onvif_profile: string | null;
   device_info: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** Privacy mask polygons (migration 0013), `[[[x, y], ...], ...]` normalised to 0..1; `[]`: none. */
+  privacy_masks: ColumnType<number[][][], string | undefined, string>;
   created_at: CreatedAt;
   updated_at: GeneratedTimestamp;
 }
@@ -106,6 +110,8 @@ export interface SightingsTable {
   /** Faces: quality 0..1. */
   quality: number | null;
   updated_at: GeneratedTimestamp;
+  /** When watchlist matching finished for the current content; null: still to match (migration 0010). */
+  matched_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** Per-camera analytics settings (contracts/sightings.ts analyticsSettingsSchema); no row: the defaults. */
@@ -194,6 +200,7 @@ export interface AlertActionsTable {
 
 export interface IncidentsTable {
   id: Generated<string>;
+  /** A configured type code (config dispatch.incidentTypes). */
   type: string;
   priority: string;
   status: Generated<string>;
@@ -208,8 +215,20 @@ export interface IncidentsTable {
   closed_at: Timestamp | null;
   outcome: string | null;
   report: string | null;
+  /** 'call' | 'alert' | 'manual' | 'sos'. Migration 0007 (and the columns below). */
+  source: Generated<string>;
+  caller_name: string | null;
+  caller_phone: string | null;
+  camera_id: string | null;
+  /** What an incident from an alert keeps of its evidence (alert id, evidence paths, summary). */
+  evidence: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  sos_unit_id: string | null;
+  /** A copy of the emergency plan proposed for it (name, notify, resources, cameraCount, planId). */
+  plan: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  updated_at: GeneratedTimestamp;
 }
 
+/** The incident timeline: append-only (a trigger refuses DELETE and UPDATE of the content). */
 export interface IncidentEventsTable {
   id: Generated<string>;
   incident_id: string;
@@ -217,13 +236,17 @@ export interface IncidentEventsTable {
   user_id: string | null;
   kind: string;
   detail: Json;
+  /** Order of the entries (bigserial; bigint arrives as a string). Migration 0007. */
+  seq: ColumnType<string, never, never>;
+  username: string | null;
 }
 
 export interface UnitsTable {
   id: Generated<string>;
   call_sign: string;
   kind: string;
-  members: Json;
+  /** A JSON array of { name, badge?, phone? } (migration 0007). */
+  members: ColumnType<unknown, string, string>;
   capabilities: string[];
   status: Generated<string>;
   latitude: number | null;
@@ -231,6 +254,64 @@ export interface UnitsTable {
   position_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: GeneratedTimestamp;
+  /** Users linked to the unit (its tablet's officers). Migration 0007. */
+  user_ids: ColumnType<string[], string[] | undefined, string[]>;
+  position_accuracy: number | null;
+}
+
+/** Position history of the units; deleted after retention.positions by the retention.run job. Migration 0007. */
+export interface UnitPositionsTable {
+  id: ColumnType<string, never, never>;
+  unit_id: string;
+  at: Timestamp;
+  latitude: number;
+  longitude: number;
+  accuracy: number | null;
+}
+
+/** A unit sent to an incident. Migration 0007. */
+export interface DispatchesTable {
+  id: Generated<string>;
+  incident_id: string;
+  unit_id: string;
+  status: Generated<string>;
+  note: string | null;
+  sent_at: CreatedAt;
+  sent_by: string | null;
+  accepted_at: Timestamp | null;
+  en_route_at: Timestamp | null;
+  on_scene_at: Timestamp | null;
+  cleared_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+  overdue_at: Timestamp | null;
+  replaced_by: string | null;
+  updated_at: GeneratedTimestamp;
+  updated_by: string | null;
+}
+
+/** Emergency plans (预案), one active per incident type. Migration 0007. */
+export interface EmergencyPlansTable {
+  id: Generated<string>;
+  incident_type: string;
+  name: string;
+  steps: ColumnType<unknown, string, string>;
+  notify: string[];
+  resources: ColumnType<unknown, string, string>;
+  camera_count: number;
+  active: Generated<boolean>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: GeneratedTimestamp;
+}
+
+/** The checklist of a plan on one incident. Migration 0007. */
+export interface IncidentPlanStepsTable {
+  incident_id: string;
+  step_index: number;
+  text: string;
+  done_at: Timestamp | null;
+  done_by: string | null;
+  done_by_name: string | null;
 }
 
 /** Append-only: a trigger refuses UPDATE and DELETE. */
@@ -255,6 +336,49 @@ export interface WallLayoutsTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** Evidence exports (migration 0008). */
+export interface ExportsTable {
+  id: Generated<string>;
+  created_by: string | null;
+  created_by_name: string;
+  camera_ids: ColumnType<string[], string[], string[]>;
+  range_from: Timestamp;
+  range_to: Timestamp;
+  reason: string;
+  status: Generated<string>;
+  progress: Generated<number>;
+  /** bigint arrives as a string. */
+  bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  sha256: string | null;
+  file_name: string | null;
+  key_fingerprint: string | null;
+  error: string | null;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  file_deleted_at: Timestamp | null;
+}
+
+/** Files whose rows retention deleted, still to be deleted themselves (migration 0009). */
+export interface RetentionFilesTable {
+  /** evidence: relative to the evidence folder; recording: absolute. */
+  path: string;
+  kind: 'evidence' | 'recording';
+  queued_at: CreatedAt;
+}
+
+/** One alert's delivery to one receiver, `webhook:<index>` or `sms` (migration 0011). */
+export interface AlertDeliveriesTable {
+  alert_id: string;
+  receiver: string;
+  status: Generated<string>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: GeneratedTimestamp;
+  sent_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -267,12 +391,19 @@ export interface Database {
   watchlist_entries: WatchlistEntriesTable;
   alerts: AlertsTable;
   alert_actions: AlertActionsTable;
+  alert_deliveries: AlertDeliveriesTable;
   incidents: IncidentsTable;
   incident_events: IncidentEventsTable;
   units: UnitsTable;
   audit_log: AuditLogTable;
   wall_layouts: WallLayoutsTable;
   camera_analytics: CameraAnalyticsTable;
+  unit_positions: UnitPositionsTable;
+  dispatches: DispatchesTable;
+  emergency_plans: EmergencyPlansTable;
+  incident_plan_steps: IncidentPlanStepsTable;
+  exports: ExportsTable;
+  retention_files: RetentionFilesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

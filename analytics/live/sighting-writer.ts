@@ -16,6 +16,8 @@ const CROP_MARGIN: Record<SightingDraft['kind'], number> = { plate: 0.25, face: 
 interface Stored {
   id: string;
   observedAt: string;
+  /** Capture time of the frame its evidence came from. */
+  evidenceAt: number;
 }
 
 export class SightingWriter {
@@ -65,11 +67,12 @@ export class SightingWriter {
     };
     const stored = await this.recorder.record(input);
     this.written++;
-    return { id: stored.id, observedAt: stored.observedAt };
+    return { id: stored.id, observedAt: stored.observedAt, evidenceAt: draft.evidence.at };
   }
 
   private async refine(draft: SightingDraft, stored: Stored): Promise<void> {
-    const { crop, frame } = await this.evidence(draft);
+    // The best frame is still the one stored with the record: its JPEGs stand, nothing to encode again.
+    const { crop, frame } = draft.evidence.at === stored.evidenceAt ? { crop: undefined, frame: undefined } : await this.evidence(draft);
     const face = this.face(draft);
     const changes: RefineSightingInput = {
       score: Math.min(1, Math.max(0, draft.score)),
@@ -79,8 +82,7 @@ export class SightingWriter {
       ...(face ? { face } : {}),
       attributes: draft.attributes,
       stage: 'final',
-      crop,
-      frame,
+      ...(crop && frame ? { crop, frame } : {}),
     };
     await this.recorder.refine(stored.id, stored.observedAt, changes);
     this.written++;

@@ -20,6 +20,12 @@ export interface AnalysisPoolOptions {
   workers?: number;
   /** ONNX Runtime threads per worker (default 1: more workers scale better than more threads). */
   threadsPerWorker?: number;
+  /**
+   * Nice value of each worker thread (Linux: per thread; default 0). Argus runs them at 10 so that
+   * analysis, which saturates the cores by design, yields to ingest's ffmpeg, the API and alert
+   * delivery instead of delaying them.
+   */
+  nice?: number;
   models?: Partial<AnalyzerModelNames>;
   /** Verify and load these pipelines' models when each worker starts (fails start() early). */
   preload?: AnalysisRequest['pipelines'];
@@ -70,6 +76,7 @@ export class AnalysisPool {
     this.init = {
       modelsDir: options.modelsDir,
       threads: sessionThreads(options.threadsPerWorker),
+      nice: Math.max(0, Math.min(19, Math.round(options.nice ?? 0))),
       models: { ...DEFAULT_MODEL_NAMES, ...options.models },
       preload: options.preload ?? [],
       preloadEmbeddings: options.preloadEmbeddings ?? false,

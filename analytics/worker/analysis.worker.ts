@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { FrameAnalyzer } from '../analyzer.ts';
 import type { AnalyzeMessage, CloseMessage, SerializedError, WorkerInit, WorkerReply } from './protocol.ts';
@@ -15,6 +16,15 @@ function serialize(err: unknown): SerializedError {
 const port = parentPort;
 if (!port) throw new Error('analysis.worker.ts must run in a worker thread');
 const init = workerData as WorkerInit;
+if (init.nice > 0) {
+  // Linux keeps a nice value per thread: pid 0 here is this worker thread alone (ONNX Runtime with one
+  // intra-op thread runs in it). Where that is not allowed, the worker runs at the process's priority.
+  try {
+    setPriority(0, init.nice);
+  } catch {
+    // not fatal
+  }
+}
 const analyzer = new FrameAnalyzer({ modelsDir: init.modelsDir, threads: init.threads }, init.models);
 const post = (reply: WorkerReply) => port.postMessage(reply);
 

@@ -6,6 +6,8 @@ import type { AnalysisOutcome, AnalysisRequest, AnalyzerModelNames } from '../an
 export interface WorkerInit {
   modelsDir: string;
   threads: number;
+  /** Nice value of the worker thread (0 = as the process; higher = yields the CPU to others). */
+  nice: number;
   models: AnalyzerModelNames;
   /** Pipelines whose models are loaded at start (the rest load on first use). */
   preload: AnalysisRequest['pipelines'];

@@ -2,7 +2,7 @@ import { Emitter } from '@socket.io/redis-emitter';
 import type { ServerToClientEvents } from '../../contracts/events.ts';
 import { PERMISSIONS, type Permission, type Role } from '../../contracts/roles.ts';
 import type { Redis } from '../../storage/redis.ts';
-import type { EventBus } from './services/event-bus.ts';
+import { SEARCH_SCOPED_ROOM, searchCameraRoom, type EventBus } from './services/event-bus.ts';
 
 /** The socket gateway's channel key in Redis for a key prefix; the gateway's adapter and every emitter use it. */
 export function socketRedisKey(prefix: string): string {
@@ -27,5 +27,11 @@ export class RedisEventBus implements EventBus {
   toRooms<E extends keyof ServerToClientEvents>(rooms: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     if (rooms.length === 0) return;
     (this.emitter.to(rooms).emit as (e: E, ...a: Parameters<ServerToClientEvents[E]>) => boolean)(event, ...args);
+  }
+
+  toCameraSearchers<E extends keyof ServerToClientEvents>(cameraId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    const rooms = (PERMISSIONS['sightings.search'] as readonly Role[]).map((r) => `role:${r}`);
+    (this.emitter.to(rooms).except(SEARCH_SCOPED_ROOM).emit as (e: E, ...a: Parameters<ServerToClientEvents[E]>) => boolean)(event, ...args);
+    (this.emitter.to(searchCameraRoom(cameraId)).emit as (e: E, ...a: Parameters<ServerToClientEvents[E]>) => boolean)(event, ...args);
   }
 }

@@ -17,6 +17,10 @@ import { z } from 'zod';
  * that video flows even when there is no frame output; stderr carries the log (`level+info`: every line
  * prefixed with its level), which the process adapter reads for errors and the frame size.
  *
+ * With privacy masks (a second input: a PNG, see privacy-mask.ts) every output gets the masked picture
+ * from one filter graph, and relay and recording are then encoded (x264, MASKED_ENCODE_ARGS) instead
+ * of copied: a masked camera costs a decode and two encodes instead of forwarding.
+ *
  * The builder returns argument arrays; nothing here runs a process or logs. The URL (with any
  * credentials) appears only in the returned argv.
  */
@@ -56,7 +60,16 @@ const PROBE_ARGS = ['-analyzeduration', '1000000', '-probesize', '500000'] as co
 /** Socket I/O timeout of the RTSP demuxer (microseconds): a silent camera becomes an error after this. */
 export const RTSP_IO_TIMEOUT_US = 5_000_000;
 
+/**
+ * Decode with slice threads only. ffmpeg's default frame threading holds one frame per extra thread
+ * inside the decoder (measured on 1280×720 at 10 fps with 2 cores: 200 ms more before a frame reaches
+ * analytics); slice threading costs no delay and still uses several cores where the camera encodes
+ * slices. Only the analytics output decodes (relay and recording copy), except on a masked camera.
+ */
+const DECODE_ARGS = ['-thread_type', 'slice'] as const;
+
 const RTSP_INPUT = (transport: 'tcp' | 'udp'): string[] => [
+  ...DECODE_ARGS,
   '-rtsp_transport',
   transport,
   '-timeout',
@@ -83,7 +96,7 @@ export const FFMPEG_PRESETS: Readonly<Record<PresetName, FfmpegPreset>> = Object
     globalArgs: GLOBAL_ARGS,
     hwaccelArgs: [],
     // Read at the file's own rate, looped forever: a file behaves like a live camera (demos, tests).
-    inputArgs: ['-re', '-stream_loop', '-1', '-fflags', '+genpts'],
+    inputArgs: [...DECODE_ARGS, '-re', '-stream_loop', '-1', '-fflags', '+genpts'],
     relayBitstreamFilter: 'h264_mp4toannexb',
   },
 });
@@ -155,12 +168,75 @@ export interface FfmpegFramesSpec {
   width: number;
 }
 
+/** A privacy mask: a PNG as big as (or with the aspect of) the picture, opaque black where hidden, transparent elsewhere. */
+export interface FfmpegMaskSpec {
+  /** Absolute path of the PNG (ingest/stream/privacy-mask.ts writes it). */
+  file: string;
+}
+
 export interface FfmpegCommandSpec {
   input: FfmpegInputSpec;
   relay: FfmpegRelaySpec | null;
   recording: FfmpegRecordingSpec | null;
   frames: FfmpegFramesSpec | null;
+  /** With a mask, every output gets the masked picture, so relay and recording are encoded, not copied. */
+  mask?: FfmpegMaskSpec | null;
   overrides?: FfmpegOverrides;
+}
+
+/** Key frame interval of a masked (encoded) camera's relay and recording: a viewer joins within this, a segment splits on it. */
+export const MASKED_KEYFRAME_SECONDS = 2;
+
+/**
+ * The encoder of a masked camera's relay and recording: x264 `ultrafast` (the cheapest CPU per
+ * frame), Constrained Baseline (every browser's WebRTC H.264 decoder; x264's `baseline` sets
+ * constraint_set1), 4:2:0, a forced IDR every MASKED_KEYFRAME_SECONDS, and frames with the
+ * camera's own timestamps (no duplicates or drops to a constant rate).
+ */
+export const MASKED_ENCODE_ARGS: readonly string[] = [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'ultrafast',
+  '-profile:v',
+  'baseline',
+  '-pix_fmt',
+  'yuv420p',
+  '-force_key_frames',
+  `expr:gte(t,n_forced*${MASKED_KEYFRAME_SECONDS})`,
+  '-fps_mode',
+  'passthrough',
+];
+
+/**
+ * The relay's extra encoder options: `zerolatency` (no look-ahead, no frame threading delay) and
+ * SPS/PPS repeated in-band before every IDR (`repeat-headers`): Janus forwards RTP as it comes, so
+ * a browser that joins later can start decoding only at an IDR that carries its parameter sets.
+ */
+export const MASKED_RELAY_ARGS: readonly string[] = ['-tune', 'zerolatency', '-x264-params', 'repeat-headers=1'];
+
+/**
+ * The filter graph of a masked camera: the mask (input 1) scaled to the camera's picture, laid over
+ * it (the transparent part leaves the picture as it is), then one copy per output. The analytics
+ * frames get their rate and size inside the graph (`-vf` cannot be used on a mapped graph output).
+ * Returns the graph and the output labels in the order relay, recording, frames (null: no such output).
+ */
+export function maskFilterGraph(outputs: { relay: boolean; recording: boolean; frames: FfmpegFramesSpec | null }): {
+  graph: string;
+  relay: string | null;
+  recording: string | null;
+  frames: string | null;
+} {
+  const labels: string[] = [];
+  const relay = outputs.relay ? '[relay]' : null;
+  const recording = outputs.recording ? '[rec]' : null;
+  const frames = outputs.frames ? '[frames]' : null;
+  if (relay) labels.push(relay);
+  if (recording) labels.push(recording);
+  if (outputs.frames) labels.push('[fsel]');
+  let graph = `[1:v][0:v]scale2ref[mask][cam];[cam][mask]overlay=format=auto,format=yuv420p,split=${labels.length}${labels.join('')}`;
+  if (outputs.frames) graph += `;[fsel]${framesSelectFilter(outputs.frames.fps)},scale=${outputs.frames.width}:-2[frames]`;
+  return { graph, relay, recording, frames };
 }
 
 /** The preset for an input kind and hardware acceleration, with configured replacements applied. */
@@ -190,6 +266,17 @@ function fileInput(url: string): string {
   return `file:${path}`;
 }
 
+/**
+ * The analytics output's rate: the first frame of each 1/fps slot of the stream's time. Not ffmpeg's
+ * `fps` filter, which holds frames back to choose the nearest one for each slot (measured: 200 ms more
+ * from camera to analytics at 10 → 5 fps); `select` decides on each frame as it is decoded. A source
+ * slower than fps gives every frame once.
+ */
+export function framesSelectFilter(fps: number): string {
+  const f = Number(fps.toFixed(6));
+  return `select='isnan(prev_selected_t)+gt(floor(t*${f})\\,floor(prev_selected_t*${f}))'`;
+}
+
 /** The whole ffmpeg argument array (without the program name) for one camera stream. */
 export function buildFfmpegArgs(spec: FfmpegCommandSpec): string[] {
   const { input, relay, recording, frames } = spec;
@@ -198,11 +285,20 @@ export function buildFfmpegArgs(spec: FfmpegCommandSpec): string[] {
   const args: string[] = [...preset.globalArgs];
   if (relay) args.push('-sdp_file', relay.sdpFile ?? devNull);
   args.push(...preset.hwaccelArgs, ...preset.inputArgs, '-i', input.kind === 'file' ? fileInput(input.url) : input.url);
+  const mask = spec.mask ? maskFilterGraph({ relay: relay !== null, recording: recording !== null, frames }) : null;
+  if (spec.mask && mask) {
+    if (!isAbsolute(spec.mask.file)) throw new Error('the privacy mask file must be an absolute path');
+    // One PNG picture; overlay keeps using it after its end (eof_action=repeat, the default).
+    args.push('-f', 'png_pipe', '-i', `file:${spec.mask.file}`, '-filter_complex', mask.graph);
+  }
 
   if (relay) {
     if (!Number.isInteger(relay.rtpPort) || relay.rtpPort < 1 || relay.rtpPort > 65535) throw new Error('relay rtpPort must be 1..65535');
-    args.push('-map', '0:v:0', '-c:v', 'copy', '-an');
-    if (preset.relayBitstreamFilter) args.push('-bsf:v', preset.relayBitstreamFilter);
+    if (mask?.relay) args.push('-map', mask.relay, ...MASKED_ENCODE_ARGS, ...MASKED_RELAY_ARGS, '-an');
+    else {
+      args.push('-map', '0:v:0', '-c:v', 'copy', '-an');
+      if (preset.relayBitstreamFilter) args.push('-bsf:v', preset.relayBitstreamFilter);
+    }
     args.push(
       ...(spec.overrides?.relayArgs ?? []),
       '-f',
@@ -216,10 +312,7 @@ export function buildFfmpegArgs(spec: FfmpegCommandSpec): string[] {
   if (recording) {
     if (!(recording.segmentSeconds >= 1)) throw new Error('recording segmentSeconds must be at least 1');
     args.push(
-      '-map',
-      '0:v:0',
-      '-c',
-      'copy',
+      ...(mask?.recording ? ['-map', mask.recording, ...MASKED_ENCODE_ARGS, '-an'] : ['-map', '0:v:0', '-c', 'copy']),
       '-f',
       'segment',
       '-segment_time',
@@ -241,11 +334,10 @@ export function buildFfmpegArgs(spec: FfmpegCommandSpec): string[] {
     if (!(frames.fps > 0)) throw new Error('frames fps must be positive');
     if (!Number.isInteger(frames.width) || frames.width < 16 || frames.width % 2 !== 0) throw new Error('frames width must be an even whole number >= 16');
     args.push(
-      '-map',
-      '0:v:0',
-      '-an',
-      '-vf',
-      `fps=${frames.fps},scale=${frames.width}:-2`,
+      ...(mask?.frames ? ['-map', mask.frames, '-an'] : ['-map', '0:v:0', '-an', '-vf', `${framesSelectFilter(frames.fps)},scale=${frames.width}:-2`]),
+      // Frames out as selected: no duplicates to make a constant rate (rawvideo would get them).
+      '-fps_mode',
+      'passthrough',
       '-pix_fmt',
       'bgr24',
       ...(spec.overrides?.framesArgs ?? []),

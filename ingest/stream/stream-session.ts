@@ -82,6 +82,8 @@ export interface StreamSessionOptions {
   /** `dir` is the camera's own folder, `<dataDir>/recordings/<cameraId>`; created when missing. */
   recording: { dir: string; segmentSeconds: number } | null;
   frames: { fps: number; width: number } | null;
+  /** Privacy mask PNG (privacy-mask.ts): every output gets the masked picture; relay and recording are then encoded. */
+  mask?: { file: string } | null;
   /** Where decoded frames go; its `dropped` count, when it has one, is reported as droppedFrames. */
   frameSink: CountingFrameSink | null;
   /** Reconnect delays; default 1, 5, 10, 30, 60 s. */
@@ -154,6 +156,7 @@ export class StreamSession {
       relay: options.relay,
       recording: options.recording,
       frames: options.frames,
+      mask: options.mask ?? null,
       overrides: options.overrides,
     });
   }

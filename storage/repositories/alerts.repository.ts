@@ -2,6 +2,8 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AlertActionRecord, AlertStatus, Disposition } from '../../contracts/alerts.ts';
 import type { AlertLevel, WatchlistKind } from '../../contracts/watchlists.ts';
 import type { AlertsTable, Database } from '../schema.ts';
+import { EARTH_RADIUS_METRES } from '../../contracts/geo.ts';
+import { receiverKey, type DeliveryReceiver } from './deliveries.repository.ts';
 import { iso, isoOrNull } from './map.ts';
 
 /**
@@ -45,6 +47,8 @@ export interface AlertRecord {
   cameraName: string | null;
   siteId: string | null;
   siteName: string | null;
+  /** The camera's position, else the site's; null when neither has one. */
+  location: { latitude: number; longitude: number } | null;
   score: number | null;
   escalatedAt: string | null;
   updatedAt: string;
@@ -61,9 +65,25 @@ export interface AlertFilter {
   to?: Date;
   /** Leave out covert alerts (users without watchlists.manage). */
   hideCovert?: boolean;
+  /** Only alerts whose camera (or, without one, its site) lies within `radiusMetres` of this point. */
+  near?: { latitude: number; longitude: number; radiusMetres: number };
 }
 
-type Row = Selectable<AlertsTable> & { camera_name: string | null; site_name: string | null };
+type Row = Selectable<AlertsTable> & { camera_name: string | null; site_name: string | null; latitude: number | null; longitude: number | null };
+
+/** Where an alert was raised: its camera's position, else its site's. */
+const ALERT_LAT = sql<number | null>`case when c.latitude is not null and c.longitude is not null then c.latitude else s.latitude end`;
+const ALERT_LON = sql<number | null>`case when c.latitude is not null and c.longitude is not null then c.longitude else s.longitude end`;
+
+/** Great-circle distance in metres from a point to the alert's position (haversine, as contracts/geo.ts). */
+function distanceFrom(latitude: number, longitude: number) {
+  // Parameters are cast: PostgreSQL would otherwise guess integer from the arithmetic around them.
+  const lat = sql`${latitude}::float8`;
+  const lon = sql`${longitude}::float8`;
+  return sql<number>`2 * ${EARTH_RADIUS_METRES}::float8 * asin(least(1, sqrt(
+    power(sin(radians(${ALERT_LAT} - ${lat}) / 2), 2)
+    + cos(radians(${lat})) * cos(radians(${ALERT_LAT})) * power(sin(radians(${ALERT_LON} - ${lon}) / 2), 2))))`;
+}
 
 /** Alerts (never deleted) and their actions (append-only); the database enforces both. */
 export class AlertsRepository {
@@ -75,7 +95,7 @@ export class AlertsRepository {
       .leftJoin('cameras as c', 'c.id', 'a.camera_id')
       .leftJoin('sites as s', 's.id', 'a.site_id')
       .selectAll('a')
-      .select(['c.name as camera_name', 's.name as site_name']);
+      .select(['c.name as camera_name', 's.name as site_name', ALERT_LAT.as('latitude'), ALERT_LON.as('longitude')]);
   }
 
   private async withActions(rows: Row[]): Promise<AlertRecord[]> {
@@ -121,6 +141,7 @@ export class AlertsRepository {
       cameraName: r.camera_name,
       siteId: r.site_id,
       siteName: r.site_name,
+      location: r.latitude !== null && r.longitude !== null ? { latitude: Number(r.latitude), longitude: Number(r.longitude) } : null,
       score: r.score,
       escalatedAt: isoOrNull(r.escalated_at),
       updatedAt: iso(r.updated_at),
@@ -133,8 +154,25 @@ export class AlertsRepository {
    * Store an alert (its site is the camera's site now) unless one exists for this (sighting, entry):
    * then undefined. Concurrent duplicates are settled by the unique index.
    */
-  async create(a: NewAlert): Promise<AlertRecord | undefined> {
-    const row = await this.db
+  async create(a: NewAlert, deliveries: readonly DeliveryReceiver[] = []): Promise<AlertRecord | undefined> {
+    // The alert and its pending deliveries in one transaction: a process killed right after the insert
+    // leaves deliveries the sweeper finds, never an alert nobody will deliver.
+    const id = await this.db.transaction().execute(async (trx) => {
+      const row = await this.insertAlert(trx, a);
+      if (row && deliveries.length > 0) {
+        await trx
+          .insertInto('alert_deliveries')
+          .values(deliveries.map((r) => ({ alert_id: row.id, receiver: receiverKey(r) })))
+          .onConflict((oc) => oc.columns(['alert_id', 'receiver']).doNothing())
+          .execute();
+      }
+      return row?.id;
+    });
+    return id ? this.get(id) : undefined;
+  }
+
+  private insertAlert(db: Kysely<Database>, a: NewAlert): Promise<{ id: string } | undefined> {
+    return db
       .insertInto('alerts')
       .values({
         kind: a.kind,
@@ -151,7 +189,6 @@ export class AlertsRepository {
       .onConflict((oc) => oc.columns(['sighting_id', 'entry_id']).where('sighting_id', 'is not', null).where('entry_id', 'is not', null).doNothing())
       .returning('id')
       .executeTakeFirst();
-    return row ? this.get(row.id) : undefined;
   }
 
   /** Entry ids that already have an alert for this sighting. */
@@ -175,6 +212,7 @@ export class AlertsRepository {
     if (filter.from) q = q.where('a.created_at', '>=', filter.from);
     if (filter.to) q = q.where('a.created_at', '<', filter.to);
     if (filter.hideCovert) q = q.where(sql<boolean>`coalesce((a.detail->'watchlist'->>'covert')::boolean, false) = false`);
+    if (filter.near) q = q.where(sql<boolean>`${ALERT_LAT} is not null and ${ALERT_LON} is not null and ${distanceFrom(filter.near.latitude, filter.near.longitude)} <= ${filter.near.radiusMetres}::float8`);
     if (page.beforeSeq !== undefined) q = q.where('a.seq', '<', sql<string>`${page.beforeSeq}`);
     const rows = (await q.orderBy('a.seq', 'desc').limit(page.limit + 1).execute()) as Row[];
     const more = rows.length > page.limit;

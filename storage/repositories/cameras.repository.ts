@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { Camera, CameraStatus } from '../../contracts/api.ts';
+import type { Camera, CameraStatus, PrivacyMask } from '../../contracts/api.ts';
 import { ConflictError, ValidationError } from '../../contracts/errors.ts';
-import { isPgError, PG_FOREIGN_KEY_VIOLATION } from '../pg-errors.ts';
+import { isHalfPositionError, isPgError, PG_FOREIGN_KEY_VIOLATION } from '../pg-errors.ts';
 import { redactUrl } from '../redact.ts';
 import type { CameraRow, Database } from '../schema.ts';
 import { defined, iso, isoOrNull, page, toCount, type Page, type PageResult } from './map.ts';
@@ -28,6 +28,8 @@ export interface NewCamera {
   snapshotUrl?: string | null;
   onvifProfile?: string | null;
   deviceInfo?: Record<string, string> | null;
+  /** Polygons blacked out of video (see migration 0013); [] for none. */
+  privacyMasks?: PrivacyMask[];
 }
 
 export type CameraPatch = Partial<NewCamera>;
@@ -66,6 +68,7 @@ function toRecord(row: CameraRow): CameraRecord {
     ptz: row.ptz,
     enabled: row.enabled,
     status: row.status as CameraStatus,
+    privacyMasks: (row.privacy_masks as PrivacyMask[] | null) ?? [],
     statusReason: row.status_reason,
     statusChangedAt: isoOrNull(row.status_changed_at),
     createdAt: iso(row.created_at),
@@ -91,6 +94,7 @@ function columns(input: CameraPatch) {
     snapshot_url: input.snapshotUrl,
     onvif_profile: input.onvifProfile,
     device_info: input.deviceInfo === undefined ? undefined : input.deviceInfo === null ? null : JSON.stringify(input.deviceInfo),
+    privacy_masks: input.privacyMasks === undefined ? undefined : JSON.stringify(input.privacyMasks),
   });
 }
 
@@ -147,6 +151,12 @@ export class CamerasRepository {
     return row && toRecord(row);
   }
 
+  /** Ids and sites of every camera (camera access checks). */
+  async placements(): Promise<Array<{ id: string; siteId: string | null }>> {
+    const rows = await this.db.selectFrom('cameras').select(['id', 'site_id']).execute();
+    return rows.map((r) => ({ id: r.id, siteId: r.site_id }));
+  }
+
   /** Ordered by name. */
   async list(paging?: Partial<Page>): Promise<PageResult<CameraRecord>> {
     const { limit, offset } = page(paging);
@@ -176,6 +186,7 @@ export class CamerasRepository {
     if (isPgError(err, PG_FOREIGN_KEY_VIOLATION, 'cameras_site_id_fkey')) {
       return new ValidationError(`Site ${siteId} does not exist`, [{ path: 'siteId', message: 'no such site' }]);
     }
+    if (isHalfPositionError(err)) return new ValidationError('Give both latitude and longitude, or neither.', [{ path: 'latitude', message: 'latitude and longitude go together' }]);
     return err;
   }
 }

@@ -46,6 +46,21 @@ export class SessionsRepository {
     return row && { userId: row.user_id, expiresAt: dateOrNull(row.expires_at)! };
   }
 
+  /** Which of these sessions are still active at `now` (neither revoked nor expired, user not disabled); nothing is renewed. */
+  async activeAmong(tokenHashes: readonly string[], now: Date): Promise<Set<string>> {
+    if (tokenHashes.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select('sessions.token_hash')
+      .where('sessions.token_hash', 'in', [...tokenHashes])
+      .where('sessions.revoked_at', 'is', null)
+      .where('sessions.expires_at', '>', now)
+      .where('users.disabled', '=', false)
+      .execute();
+    return new Set(rows.map((r) => r.token_hash));
+  }
+
   /** Renew a session in use: new end time, last seen now. Revoked sessions stay revoked. */
   async touch(tokenHash: string, expiresAt: Date): Promise<void> {
     await this.db

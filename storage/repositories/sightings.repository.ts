@@ -194,13 +194,15 @@ export class SightingsRepository {
 
   /**
    * Store a sighting; a face sighting's embedding goes to face_embeddings in the same transaction.
-   * A camera that does not exist is a ValidationError (cameraId).
+   * A camera that does not exist is a ValidationError (cameraId). Idempotent per (id, observedAt):
+   * when that sighting is stored already (an earlier attempt committed but its reply was lost), the
+   * stored row is returned and nothing is written.
    */
   async create(input: NewSighting): Promise<SightingRecord> {
     const id = input.id ?? randomUUID();
     try {
       return await this.db.transaction().execute(async (trx) => {
-        await trx
+        const inserted = await trx
           .insertInto('sightings')
           .values({
             id,
@@ -220,8 +222,10 @@ export class SightingsRepository {
             attributes: JSON.stringify(input.attributes ?? {}),
             stage: input.stage ?? 'final',
           })
-          .execute();
-        if (input.embedding) await this.embeddings(trx).add({ ownerKind: 'sighting', ownerId: id, model: input.embedding.model, embedding: [...input.embedding.values] });
+          .onConflict((oc) => oc.columns(['id', 'observed_at']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (inserted && input.embedding) await this.embeddings(trx).add({ ownerKind: 'sighting', ownerId: id, model: input.embedding.model, embedding: [...input.embedding.values] });
         return (await this.read(trx, id, input.observedAt))!;
       });
     } catch (err) {
@@ -238,7 +242,8 @@ export class SightingsRepository {
    */
   async refine(id: string, observedAt: Date, changes: SightingChanges): Promise<SightingRecord | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const set: Record<string, unknown> = { updated_at: sql`now()` };
+      // New content: to be matched against the watchlists again (migration 0010).
+      const set: Record<string, unknown> = { updated_at: sql`now()`, matched_at: null };
       if (changes.score !== undefined) set.score = changes.score;
       if (changes.box !== undefined) set.box = JSON.stringify(changes.box ?? {});
       if (changes.label !== undefined) set.label = changes.label;
@@ -267,6 +272,42 @@ export class SightingsRepository {
       }
       return this.read(trx, id, observedAt);
     });
+  }
+
+  /**
+   * Sightings whose watchlist matching has not finished (matched_at null), updated in [since, before),
+   * oldest first, with a face sighting's embedding. The recovery sweep after a crash or an outage.
+   */
+  async listUnmatched(opts: { since: Date; before: Date; limit: number }): Promise<Array<{ record: SightingRecord; face: { model: string; embedding: number[] } | null }>> {
+    const rows = await this.withCamera(this.db)
+      .leftJoin('face_embeddings as fe', (j) => j.onRef('fe.owner_id', '=', 's.id').on('fe.owner_kind', '=', 'sighting'))
+      .select(['fe.model as fe_model', 'fe.embedding as fe_embedding'])
+      .where('s.matched_at', 'is', null)
+      .where('s.updated_at', '>=', opts.since)
+      .where('s.updated_at', '<', opts.before)
+      .orderBy('s.updated_at')
+      .orderBy('s.id')
+      .limit(opts.limit)
+      .execute();
+    return rows.map((row) => ({
+      record: toRecord(row),
+      face: row.fe_model && Array.isArray(row.fe_embedding) ? { model: row.fe_model, embedding: row.fe_embedding.map(Number) } : null,
+    }));
+  }
+
+  /**
+   * Watchlist matching finished for this sighting as it was at `seenUpdatedAt` (its updatedAt when it
+   * was matched): a refinement stored meanwhile (a later updated_at) keeps it unmatched.
+   */
+  async markMatched(id: string, observedAt: Date, seenUpdatedAt: Date): Promise<boolean> {
+    const r = await this.db
+      .updateTable('sightings')
+      .set({ matched_at: sql`now()` })
+      .where('id', '=', id)
+      .where('observed_at', '=', observedAt)
+      .where(sql<SqlBool>`date_trunc('milliseconds', updated_at) <= ${seenUpdatedAt}`)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** By id (and observedAt, which narrows the lookup to one partition, when known). */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CreateSiteRequest, Site } from '../../contracts/api.ts';
-import { ConflictError } from '../../contracts/errors.ts';
-import { isPgError, PG_UNIQUE_VIOLATION } from '../pg-errors.ts';
+import { ConflictError, ValidationError } from '../../contracts/errors.ts';
+import { isHalfPositionError, isPgError, PG_UNIQUE_VIOLATION } from '../pg-errors.ts';
 import type { Database, SiteRow } from '../schema.ts';
 import { defined, iso } from './map.ts';
 
@@ -79,6 +79,7 @@ export class SitesRepository {
 
   private mapError(err: unknown, code: string | null | undefined): unknown {
     if (isPgError(err, PG_UNIQUE_VIOLATION, 'sites_code_key')) return new ConflictError(`Site code ${code} is already used by another site`);
+    if (isHalfPositionError(err)) return new ValidationError('Give both latitude and longitude, or neither.', [{ path: 'latitude', message: 'latitude and longitude go together' }]);
     return err;
   }
 }

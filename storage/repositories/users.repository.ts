@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { parseCameraAccess, type CameraAccess } from '../../contracts/access.ts';
 import type { User } from '../../contracts/api.ts';
 import { ConflictError, NotFoundError } from '../../contracts/errors.ts';
 import type { Role } from '../../contracts/roles.ts';
@@ -19,6 +20,7 @@ export interface NewUser {
   passwordHash: string;
   roles: Role[];
   mustChangePassword?: boolean;
+  cameraAccess?: CameraAccess;
 }
 
 export interface UserPatch {
@@ -27,6 +29,7 @@ export interface UserPatch {
   disabled?: boolean;
   passwordHash?: string;
   mustChangePassword?: boolean;
+  cameraAccess?: CameraAccess;
 }
 
 /** The API view of a user: no password hash, no lock state. */
@@ -38,6 +41,7 @@ export function toUser(record: UserRecord): User {
     roles: [...record.roles],
     disabled: record.disabled,
     mustChangePassword: record.mustChangePassword,
+    cameraAccess: record.cameraAccess,
     createdAt: record.createdAt,
   };
 }
@@ -50,6 +54,7 @@ function toRecord(row: UserRow): UserRecord {
     roles: row.roles as Role[],
     disabled: row.disabled,
     mustChangePassword: row.must_change_password,
+    cameraAccess: parseCameraAccess(row.camera_access),
     createdAt: iso(row.created_at),
     passwordHash: row.password_hash,
     failedLogins: row.failed_logins,
@@ -72,6 +77,7 @@ export class UsersRepository {
           password_hash: input.passwordHash,
           roles: [...input.roles],
           must_change_password: input.mustChangePassword ?? false,
+          camera_access: input.cameraAccess ? JSON.stringify(input.cameraAccess) : undefined,
           locked_until: null,
         })
         .returningAll()
@@ -122,6 +128,7 @@ export class UsersRepository {
       disabled: patch.disabled,
       password_hash: patch.passwordHash,
       must_change_password: patch.mustChangePassword,
+      camera_access: patch.cameraAccess && JSON.stringify(patch.cameraAccess),
     });
     if (Object.keys(values).length === 0) return this.findById(id);
     const row = await this.db.updateTable('users').set(values).where('id', '=', id).returningAll().executeTakeFirst();

@@ -12,6 +12,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../contracts/alerts.ts';
 import type { TestSystem } from '../helpers/system.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MEDIA_DIR, MODELS_DIR } from '../helpers/plate-clip.ts';
 import { browserFixture, signIn } from './browser.ts';
 
 const officer = { username: 'kk.zhang', password: 'checkpoint-pass-1' };
@@ -70,6 +73,13 @@ const fixture = browserFixture(async (started) => {
   await post(`/api/watchlists/${redListId}/entries`, { plate: '浙A88888', reason: '涉嫌抢劫逃逸', caseNumber: 'A3301002026110001' });
   orangeListId = (await post('/api/watchlists', { name: '套牌嫌疑', kind: 'plate', level: 'orange', covert: false })).id;
   for (let i = 1; i <= 6; i++) await post(`/api/watchlists/${orangeListId}/entries`, { plate: `浙B9000${i}`, reason: '套牌嫌疑', caseNumber: `B-${i}` });
+  // With the face models: photos are really detected, aligned and embedded.
+}, {
+  config: {
+    modelsDir: MODELS_DIR,
+    // One level renamed and recoloured by this installation; the others keep their defaults.
+    alerts: { levels: { orange: { name: { en: 'Amber', 'zh-CN': '琥珀' }, action: { en: 'Stop, search', 'zh-CN': '拦停搜查' }, colour: '#cc7700' } } },
+  },
 });
 afterEach(() => fixture.closePages());
 afterAll(() => fixture.stop());
@@ -183,7 +193,8 @@ describe('checkpoint terminal', () => {
     const first = (await alertsOf('浙B90001'))[0]!;
     await expect.poll(() => terminalIds(page)).toContain(first.id);
     expect(await page.locator(`[data-testid=alert-card]`).getAttribute('data-level')).toBe('orange');
-    expect(await page.locator('.alert-card-head').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(255, 140, 26)');
+    // Orange in the colour this installation configured for it (#cc7700), not the built-in one.
+    expect(await page.locator('.alert-card-head').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(204, 119, 0)');
 
     // The network drops: the socket goes, and alerts are raised meanwhile (one at another checkpoint).
     await page.context().setOffline(true);
@@ -263,6 +274,13 @@ describe('alert feed', () => {
     expect(await top.locator('.level-chip').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(255, 61, 61)');
     const redCount = Number((await page.locator('[data-testid=alerts-counts] [data-level=red]').innerText()).replace(/\D+/g, ''));
     expect(redCount).toBeGreaterThanOrEqual(1);
+    // The configured name and colour of the orange level, everywhere it is drawn.
+    const orangeCount = page.locator('[data-testid=alerts-counts] [data-level=orange]');
+    expect(await orangeCount.innerText()).toMatch(/^Amber \d+$/);
+    expect(await orangeCount.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(204, 119, 0)');
+    const orangeRow = page.locator('[data-testid=alerts-table] tbody tr[data-level=orange]').first();
+    expect(await orangeRow.locator('.level-chip').innerText()).toContain('Amber');
+    expect(await orangeRow.locator('.level-chip').evaluate((e) => getComputedStyle(e).color)).toBe('rgb(204, 119, 0)');
 
     // Acknowledge from the row.
     await top.locator('[data-action=acknowledge]').click();
@@ -326,7 +344,7 @@ describe('watchlists screen', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows the server’s reason when a face photo is refused, and stores nothing', async () => {
+  it('enrols a real face photo and refuses one with no face and one with two, with the server’s reason, storing nothing for them', async () => {
     const { page, pageErrors } = await fixture.open({ locale: 'zh-CN' });
     const list = await post('/api/watchlists', { name: '重点人员', kind: 'face', level: 'orange', covert: false, threshold: 0.5 });
     const entry = await post(`/api/watchlists/${list.id}/entries`, { personName: '张三', reason: '网上逃犯' });
@@ -337,10 +355,9 @@ describe('watchlists screen', () => {
       headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'image/jpeg' },
       body: new Uint8Array(photo),
     });
-    // 400 saying why (no face), or 503 where this process has no face models: either way, a reason.
-    expect([400, 503]).toContain(direct.status);
+    expect(direct.status).toBe(400);
     const reason = ((await direct.json()) as { error: { message: string } }).error.message;
-    expect(reason.length).toBeGreaterThan(0);
+    expect(reason).toMatch(/no face/i);
 
     await signIn(page, sys.baseUrl, commander);
     await page.goto(`${sys.baseUrl}/#/watchlists`);
@@ -352,8 +369,19 @@ describe('watchlists screen', () => {
     await row.getByTestId('photo-input').setInputFiles({ name: 'grey.jpg', mimeType: 'image/jpeg', buffer: photo });
     await expect.poll(() => row.getByTestId('photo-error').innerText()).toBe(reason);
     expect(await row.getByTestId('photo-count').innerText()).toBe('0 张照片');
-    const stored = (await sys.api(`/api/watchlists/${list.id}/entries`, { token: adminToken })).body.items as { id: string; photos: unknown[] }[];
-    expect(stored.find((e) => e.id === entry.id)!.photos).toHaveLength(0);
+    const photosOf = async () =>
+      ((await sys.api(`/api/watchlists/${list.id}/entries`, { token: adminToken })).body.items as { id: string; photos: unknown[] }[]).find((e) => e.id === entry.id)!.photos;
+    expect(await photosOf()).toHaveLength(0);
+
+    // Two people in one photo: refused, saying so.
+    await row.getByTestId('photo-input').setInputFiles({ name: 'couple.jpg', mimeType: 'image/jpeg', buffer: readFileSync(join(MEDIA_DIR, 'faces/couple.jpg')) });
+    await expect.poll(() => row.getByTestId('photo-error').innerText()).toMatch(/faces|人脸/i);
+    expect(await photosOf()).toHaveLength(0);
+
+    // A real face: enrolled, counted on the row, and stored with its embedding.
+    await row.getByTestId('photo-input').setInputFiles({ name: 'img1.jpg', mimeType: 'image/jpeg', buffer: readFileSync(join(MEDIA_DIR, 'faces/img1.jpg')) });
+    await expect.poll(() => row.getByTestId('photo-count').innerText()).toBe('1 张照片');
+    expect(await photosOf()).toHaveLength(1);
     expect(pageErrors).toEqual([]);
   });
 

@@ -67,9 +67,21 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
+/** What a test context may set besides the language: a device position (granted) and the window size. */
+export interface PageOptions {
+  locale?: string;
+  /** The position `navigator.geolocation` reports; permission to read it is granted. */
+  geolocation?: { latitude: number; longitude: number; accuracy?: number };
+  viewport?: { width: number; height: number };
+}
+
 /** A fresh context (no stored token or language) with page errors collected for assertions. */
-export async function newPage(browser: Browser, options: { locale?: string } = {}): Promise<{ context: BrowserContext; page: Page; pageErrors: string[] }> {
-  const context = await browser.newContext({ locale: options.locale ?? 'en-US', viewport: { width: 1440, height: 900 } });
+export async function newPage(browser: Browser, options: PageOptions = {}): Promise<{ context: BrowserContext; page: Page; pageErrors: string[] }> {
+  const context = await browser.newContext({
+    locale: options.locale ?? 'en-US',
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+    ...(options.geolocation ? { geolocation: options.geolocation, permissions: ['geolocation'] } : {}),
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const pageErrors: string[] = [];
@@ -99,7 +111,7 @@ export interface BrowserFixture {
   /** The running system and browser, started on first use; a failure to start fails each test that asks. */
   ready(): Promise<{ sys: TestSystem; browser: Browser }>;
   /** A fresh context and page, closed after the test by `closePages()`. */
-  open(options?: { locale?: string }): Promise<{ page: Page; pageErrors: string[]; sys: TestSystem }>;
+  open(options?: PageOptions): Promise<{ page: Page; pageErrors: string[]; sys: TestSystem; context: BrowserContext }>;
   closePages(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -133,7 +145,7 @@ export function browserFixture(setup?: (sys: TestSystem) => Promise<void>, syste
       const { sys, browser } = await ready();
       const { context, page, pageErrors } = await newPage(browser, options);
       contexts.push(context);
-      return { page, pageErrors, sys };
+      return { page, pageErrors, sys, context };
     },
     async closePages() {
       while (contexts.length) await contexts.pop()!.close();

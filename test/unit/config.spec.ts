@@ -30,6 +30,20 @@ describe('configuration', () => {
     expect(loadConfig({ env: {}, file: sample, cwd: '/x' })).toEqual(loadConfig({ env: {}, cwd: '/x' }));
   });
 
+  it('alert levels: names, actions and colours configurable one by one; bad colours and tile URLs refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'argus-cfg-levels-'));
+    writeFileSync(join(dir, 'a.yaml'), "alerts:\n  levels:\n    red: { name: { en: L1, zh-CN: 一级 }, action: { en: Detain, zh-CN: 扣留 }, colour: '#aa0011' }\n");
+    const c = loadConfig({ env: {}, file: join(dir, 'a.yaml'), cwd: '/x' });
+    expect(c.alerts.levels.red).toEqual({ name: { en: 'L1', 'zh-CN': '一级' }, action: { en: 'Detain', 'zh-CN': '扣留' }, colour: '#aa0011' });
+    expect(c.alerts.levels.orange.name['zh-CN']).toBe('橙色');
+    expect(c.map.tiles).toBeNull();
+    writeFileSync(join(dir, 'b.yaml'), "alerts:\n  levels:\n    red: { name: { en: L1, zh-CN: 一级 }, action: { en: D, zh-CN: 扣 }, colour: red }\nmap:\n  tiles: { url: 'http://tiles.local/tile.png' }\n");
+    const issues = problems(() => loadConfig({ env: {}, file: join(dir, 'b.yaml'), cwd: '/x' })).issues;
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['alerts.levels.red.colour', 'map.tiles.url']));
+    expect(issues.find((i) => i.path === 'alerts.levels.red.colour')!.message).toMatch(/#rrggbb/);
+    expect(issues.find((i) => i.path === 'map.tiles.url')!.message).toMatch(/\{z\}/);
+  });
+
   it('applies environment overrides over the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'argus-config-'));
     const file = join(dir, 'argus.yaml');

@@ -1,6 +1,6 @@
 import { idParamsSchema } from '../../../contracts/api.ts';
 import { alertPageSchema, alertQuerySchema, alertSchema, alertSinceQuerySchema, alertSinceSchema, noteAlertSchema, optionalNoteSchema, resolveAlertSchema } from '../../../contracts/alerts.ts';
-import { authorize, principalOf } from '../auth.plugin.ts';
+import { authorize, principalOf, requestMeta } from '../auth.plugin.ts';
 import { sendJpeg } from './raw-bodies.ts';
 import { authErrors, errorResponseSchema, type ApiServices, type ZodApp } from './types.ts';
 
@@ -49,21 +49,21 @@ export function registerAlertRoutes(app: ZodApp, services: Pick<ApiServices, 'au
   app.post(
     '/api/alerts/:id/acknowledge',
     { preHandler: act, schema: { tags: ['alerts'], summary: 'Acknowledge a new alert', params: idParamsSchema, body: optionalNoteSchema, response } },
-    async (request) => services.alerts.acknowledge(request.params.id, principalOf(request), request.body?.note),
+    async (request) => services.alerts.acknowledge(request.params.id, principalOf(request), requestMeta(request), request.body?.note),
   );
   app.post(
     '/api/alerts/:id/inspect',
     { preHandler: act, schema: { tags: ['alerts'], summary: 'Start the inspection (vehicle stopped)', params: idParamsSchema, body: optionalNoteSchema, response } },
-    async (request) => services.alerts.inspect(request.params.id, principalOf(request), request.body?.note),
+    async (request) => services.alerts.inspect(request.params.id, principalOf(request), requestMeta(request), request.body?.note),
   );
   app.post(
     '/api/alerts/:id/resolve',
     { preHandler: act, schema: { tags: ['alerts'], summary: 'Record the outcome (disposition) and close the alert', params: idParamsSchema, body: resolveAlertSchema, response } },
-    async (request) => services.alerts.resolve(request.params.id, principalOf(request), request.body.disposition, request.body.note),
+    async (request) => services.alerts.resolve(request.params.id, principalOf(request), requestMeta(request), request.body.disposition, request.body.note),
   );
   app.post(
     '/api/alerts/:id/note',
     { preHandler: act, schema: { tags: ['alerts'], summary: 'Add a note', params: idParamsSchema, body: noteAlertSchema, response } },
-    async (request) => services.alerts.note(request.params.id, principalOf(request), request.body.note),
+    async (request) => services.alerts.note(request.params.id, principalOf(request), requestMeta(request), request.body.note),
   );
 }

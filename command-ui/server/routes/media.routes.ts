@@ -52,7 +52,7 @@ export function registerMediaRoutes(app: ZodApp, services: ApiServices): void {
         response: { 200: z.object({ items: z.array(recordingSchema) }), 404: errorResponseSchema, ...authErrors },
       },
     },
-    async (request) => ({ items: await services.media.listRecordings(request.params.id, request.query.from, request.query.to) }),
+    async (request) => ({ items: await services.media.listRecordings(request.params.id, request.query.from, request.query.to, principalOf(request)) }),
   );
   app.get(
     '/api/recordings/:id/media',

@@ -81,12 +81,12 @@ export function registerSightingRoutes(app: ZodApp, services: Pick<ApiServices, 
         response: { 200: sightingStatsSchema, ...authErrors },
       },
     },
-    async (request) => services.sightings.stats(request.query),
+    async (request) => services.sightings.stats(request.query, principalOf(request)),
   );
   app.get(
     '/api/sightings/:id',
     { preHandler: search, schema: { tags: ['sightings'], summary: 'One sighting', params: idParamsSchema, response: { 200: sightingSchema, ...notFound, ...authErrors } } },
-    async (request) => services.sightings.get(request.params.id),
+    async (request) => services.sightings.get(request.params.id, principalOf(request)),
   );
   app.get(
     '/api/sightings/:id/crop.jpg',

@@ -1,18 +1,9 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { auditEntrySchema, healthSchema, listResponseSchema } from '../../../contracts/api.ts';
+import { auditCsvQuerySchema, auditQuerySchema } from '../../../contracts/audit.ts';
 import { authorize, principalOf, requestMeta } from '../auth.plugin.ts';
 import { authErrors, type ApiServices, type ZodApp } from './types.ts';
-
-export const auditQuerySchema = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-    offset: z.coerce.number().int().min(0).default(0),
-    action: z.string().max(100).optional(),
-    userId: z.string().uuid().optional(),
-    from: z.coerce.date().optional(),
-    to: z.coerce.date().optional(),
-  })
-  .strict();
 
 export const noticeRequestSchema = z
   .object({ level: z.enum(['info', 'warning', 'critical']), text: z.string().trim().min(1).max(2000) })
@@ -34,6 +25,23 @@ export function registerSystemRoutes(app: ZodApp, services: ApiServices): void {
       schema: { tags: ['system'], summary: 'The audit log, newest first', querystring: auditQuerySchema, response: { 200: listResponseSchema(auditEntrySchema), ...authErrors } },
     },
     async (request) => services.system.audit(request.query),
+  );
+  // Read-only by design: the audit log has no route that changes or removes an entry.
+  app.get(
+    '/api/audit.csv',
+    {
+      preHandler: authorize(services.auth, 'audit.view'),
+      schema: { tags: ['system'], summary: 'The filtered audit log as CSV, newest first (the download is audited as audit.export)', querystring: auditCsvQuerySchema },
+    },
+    async (request, reply) => {
+      const lines = await services.system.auditCsv(request.query, principalOf(request), requestMeta(request));
+      const stamp = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="argus-audit-${stamp}.csv"`)
+        .header('cache-control', 'no-store')
+        .send(Readable.from(lines));
+    },
   );
   app.post(
     '/api/system/notices',

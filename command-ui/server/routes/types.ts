@@ -4,11 +4,16 @@ import { z } from 'zod';
 import type { AlertsService } from '../services/alerts.service.ts';
 import type { AuthService } from '../services/auth.service.ts';
 import type { CamerasService } from '../services/cameras.service.ts';
+import type { DispatchService } from '../services/dispatch.service.ts';
+import type { ExportsService } from '../services/exports.service.ts';
+import type { IncidentsService } from '../services/incidents.service.ts';
 import type { LiveService } from '../services/live.service.ts';
 import type { MediaService } from '../services/media.service.ts';
+import type { OverviewService } from '../services/overview.service.ts';
 import type { SightingsService } from '../services/sightings.service.ts';
 import type { SitesService } from '../services/sites.service.ts';
 import type { SystemService } from '../services/system.service.ts';
+import type { UnitsService } from '../services/units.service.ts';
 import type { UsersService } from '../services/users.service.ts';
 import type { WatchlistsService } from '../services/watchlists.service.ts';
 
@@ -25,6 +30,11 @@ export interface ApiServices {
   sightings: SightingsService;
   watchlists: WatchlistsService;
   alerts: AlertsService;
+  incidents: IncidentsService;
+  units: UnitsService;
+  dispatch: DispatchService;
+  overview: OverviewService;
+  exports: ExportsService;
 }
 
 export const errorResponseSchema = z.object({

@@ -1,12 +1,13 @@
-import { createHmac } from 'node:crypto';
+import type { AlertLevelDisplay } from '../../../contracts/display.ts';
 import type { Logger } from '../../../config/logger.ts';
-import { ALERT_TRANSITIONS, type Alert, type AlertPage, type AlertQuery, type AlertSinceQuery, type Disposition } from '../../../contracts/alerts.ts';
-import { ConflictError, NotFoundError, UnavailableError } from '../../../contracts/errors.ts';
+import { ALERT_TRANSITIONS, DEFAULT_NEAR_RADIUS_METRES, type Alert, type AlertPage, type AlertQuery, type AlertSinceQuery, type Disposition } from '../../../contracts/alerts.ts';
+import { ConflictError, NotFoundError } from '../../../contracts/errors.ts';
 import { hasPermission, PERMISSIONS, type Role } from '../../../contracts/roles.ts';
 import type { AlertLevel } from '../../../contracts/watchlists.ts';
 import type { EvidencePart, EvidenceStore } from '../../../storage/evidence-store.ts';
 import type { AlertRecord, AlertsRepository, NewAlert } from '../../../storage/repositories/alerts.repository.ts';
-import type { Principal } from './auth.service.ts';
+import type { AuditRepository } from '../../../storage/repositories/audit.repository.ts';
+import type { Principal, RequestMeta } from './auth.service.ts';
 import type { EventBus } from './event-bus.ts';
 
 /** Roles that see every non-covert alert in their role room; checkpoint terminals get their site's, patrols their cameras'. */
@@ -35,11 +36,23 @@ export function toAlert(r: AlertRecord): Alert {
     cameraName: r.cameraName,
     siteId: r.siteId,
     siteName: r.siteName,
+    location: r.location,
     cropUrl: d.cropPath ? url('crop') : null,
     frameUrl: d.framePath ? url('frame') : null,
     escalatedAt: r.escalatedAt,
     actions: r.actions,
   };
+}
+
+/** One SMS: level name and action, what was seen, the list (not for covert lists), where and when (China time). */
+export function smsText(a: Alert, level: AlertLevelDisplay, language: 'zh-CN' | 'en'): string {
+  const what = a.kind === 'plate' ? (a.sighting.plateText ?? a.entry.plate ?? '') : (a.entry.personName ?? '');
+  const when = new Date(a.createdAt).toLocaleString(language === 'zh-CN' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
+  const list = a.watchlist.covert ? '' : language === 'zh-CN' ? ` 名单:${a.watchlist.name}` : ` list: ${a.watchlist.name}`;
+  const where = a.cameraName ?? '?';
+  return language === 'zh-CN'
+    ? `【Argus ${level.name['zh-CN']}预警·${level.action['zh-CN']}】${what}${list} 地点:${where} 时间:${when}`
+    : `[Argus ${level.name.en} alert: ${level.action.en}] ${what}${list} at ${where}, ${when}`;
 }
 
 /** The socket rooms an alert goes to. */
@@ -51,8 +64,10 @@ export function alertRooms(alert: Pick<Alert, 'siteId' | 'cameraId' | 'watchlist
 export interface AlertDeliveryConfig {
   escalateAfterSeconds: number;
   deliveryTimeoutMs: number;
-  webhooks: ReadonlyArray<{ url: string; secret: string | null; levels: readonly AlertLevel[] }>;
-  sms: { url: string; recipients: readonly string[]; levels: readonly AlertLevel[] } | null;
+  webhooks: ReadonlyArray<{ url: string; secret: string | null; levels: readonly AlertLevel[]; covert: boolean }>;
+  sms: { url: string; recipients: readonly string[]; levels: readonly AlertLevel[]; language: 'zh-CN' | 'en'; covert: boolean } | null;
+  /** Names of the levels (SMS text). */
+  levels: Readonly<Record<AlertLevel, AlertLevelDisplay>>;
 }
 
 /**
@@ -65,6 +80,8 @@ export class AlertsService {
   constructor(
     private readonly deps: {
       alerts: AlertsRepository;
+      /** Every officer's action on an alert is audited. */
+      audit: Pick<AuditRepository, 'append'>;
       evidence: EvidenceStore;
       events: EventBus;
       config: AlertDeliveryConfig;
@@ -89,18 +106,26 @@ export class AlertsService {
 
   /** Store an alert, then push it, then queue its deliveries. undefined when this (sighting, entry) already has one. */
   async raise(input: NewAlert): Promise<Alert | undefined> {
-    const record = await this.deps.alerts.create(input);
+    // Who gets it is decided before it is stored, so that its deliveries are stored with it.
+    const jobs: Array<Parameters<typeof this.deps.enqueue>[0]> = [];
+    // Covert hits stay inside Argus unless a receiver is configured as cleared for them.
+    const covert = input.detail.watchlist.covert;
+    this.deps.config.webhooks.forEach((w, i) => {
+      if (w.levels.includes(input.level) && (!covert || w.covert)) jobs.push({ kind: 'webhook', alertId: '', webhook: i });
+    });
+    const sms = this.deps.config.sms;
+    if (sms?.levels.includes(input.level) && (!covert || sms.covert)) jobs.push({ kind: 'sms', alertId: '' });
+    const record = await this.deps.alerts.create(
+      input,
+      jobs.map((j) => (j.kind === 'webhook' ? { kind: 'webhook', index: j.webhook } : { kind: 'sms' })),
+    );
     if (!record) return undefined;
     const alert = toAlert(record);
     this.publish('alert.created', alert);
     this.deps.log.info({ alertId: alert.id, level: alert.level, watchlistId: alert.watchlist.id, sightingId: alert.sighting.id }, 'alert raised');
-    const jobs: Array<Parameters<typeof this.deps.enqueue>[0]> = [];
-    this.deps.config.webhooks.forEach((w, i) => {
-      if (w.levels.includes(alert.level)) jobs.push({ kind: 'webhook', alertId: alert.id, webhook: i });
-    });
-    if (this.deps.config.sms?.levels.includes(alert.level)) jobs.push({ kind: 'sms', alertId: alert.id });
     for (const job of jobs) {
-      await this.deps.enqueue(job).catch((err: unknown) => this.deps.log.error({ err: (err as Error).message, alertId: alert.id, job: job.kind }, 'could not queue an alert delivery'));
+      const withId = { ...job, alertId: alert.id };
+      await this.deps.enqueue(withId).catch((err: unknown) => this.deps.log.error({ err: (err as Error).message, alertId: alert.id, job: job.kind }, 'could not queue an alert delivery'));
     }
     return alert;
   }
@@ -118,7 +143,9 @@ export class AlertsService {
   async list(query: AlertQuery, actor: Principal): Promise<AlertPage> {
     const beforeSeq = query.cursor !== undefined && /^\d+$/.test(query.cursor) ? Number(query.cursor) : undefined;
     const page = await this.deps.alerts.list(
-      { status: query.status, level: query.level, siteId: query.siteId, cameraId: query.cameraId, from: query.from, to: query.to, hideCovert: !this.canSeeCovert(actor) },
+      { status: query.status, level: query.level, siteId: query.siteId, cameraId: query.cameraId, from: query.from, to: query.to, hideCovert: !this.canSeeCovert(actor),
+        near: query.near ? { ...query.near, radiusMetres: query.radiusM ?? DEFAULT_NEAR_RADIUS_METRES } : undefined,
+      },
       { limit: query.limit, beforeSeq },
     );
     return { items: page.items.map(toAlert), nextCursor: page.nextCursor };
@@ -130,8 +157,8 @@ export class AlertsService {
     return { items, lastSeq: items.length ? items[items.length - 1]!.seq : query.seq };
   }
 
-  private async act(id: string, actor: Principal, action: 'acknowledge' | 'inspect' | 'resolve' | 'note', note: string | null, disposition?: Disposition): Promise<Alert> {
-    await this.get(id, actor);
+  private async act(id: string, actor: Principal, meta: RequestMeta, action: 'acknowledge' | 'inspect' | 'resolve' | 'note', note: string | null, disposition?: Disposition): Promise<Alert> {
+    const before = await this.get(id, actor);
     const t = action === 'note' ? null : ALERT_TRANSITIONS[action];
     const result = await this.deps.alerts.act(id, { action, from: t ? t.from : null, to: t ? t.to : null, disposition, userId: actor.userId, note });
     if (!result.ok) {
@@ -139,21 +166,38 @@ export class AlertsService {
       throw new ConflictError(`Cannot ${action} an alert that is ${result.status}.`);
     }
     const alert = toAlert(result.alert);
+    await this.deps.audit.append({
+      userId: actor.userId,
+      username: actor.username,
+      action: `alert.${action}`,
+      targetType: 'alert',
+      targetId: id,
+      detail: {
+        level: alert.level,
+        kind: alert.kind,
+        watchlistId: alert.watchlist.id,
+        from: before.status,
+        to: alert.status,
+        ...(disposition ? { disposition } : {}),
+        ...(note ? { note } : {}),
+      },
+      ip: meta.ip,
+    });
     this.publish('alert.updated', alert);
     return alert;
   }
 
-  acknowledge(id: string, actor: Principal, note?: string): Promise<Alert> {
-    return this.act(id, actor, 'acknowledge', note ?? null);
+  acknowledge(id: string, actor: Principal, meta: RequestMeta, note?: string): Promise<Alert> {
+    return this.act(id, actor, meta, 'acknowledge', note ?? null);
   }
-  inspect(id: string, actor: Principal, note?: string): Promise<Alert> {
-    return this.act(id, actor, 'inspect', note ?? null);
+  inspect(id: string, actor: Principal, meta: RequestMeta, note?: string): Promise<Alert> {
+    return this.act(id, actor, meta, 'inspect', note ?? null);
   }
-  resolve(id: string, actor: Principal, disposition: Disposition, note?: string): Promise<Alert> {
-    return this.act(id, actor, 'resolve', note ?? null, disposition);
+  resolve(id: string, actor: Principal, meta: RequestMeta, disposition: Disposition, note?: string): Promise<Alert> {
+    return this.act(id, actor, meta, 'resolve', note ?? null, disposition);
   }
-  note(id: string, actor: Principal, note: string): Promise<Alert> {
-    return this.act(id, actor, 'note', note);
+  note(id: string, actor: Principal, meta: RequestMeta, note: string): Promise<Alert> {
+    return this.act(id, actor, meta, 'note', note);
   }
 
   /** The evidence image of an alert's sighting (kept with the alert's copy of the path). */
@@ -175,41 +219,5 @@ export class AlertsService {
     return escalated.length;
   }
 
-  // ---------- delivery (run by the worker's jobs) ----------
-
-  private async post(url: string, body: unknown, secret: string | null): Promise<void> {
-    const text = JSON.stringify(body);
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (secret) headers['x-argus-signature'] = `sha256=${createHmac('sha256', secret).update(text).digest('hex')}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { method: 'POST', headers, body: text, signal: AbortSignal.timeout(this.deps.config.deliveryTimeoutMs) });
-    } catch (err) {
-      throw new UnavailableError(`The receiver did not answer: ${(err as Error).message}`);
-    }
-    await res.arrayBuffer().catch(() => undefined);
-    if (!res.ok) throw new UnavailableError(`The receiver answered HTTP ${res.status}.`);
-  }
-
-  private async stored(alertId: string): Promise<Alert> {
-    const found = await this.deps.alerts.get(alertId);
-    if (!found) throw new NotFoundError(`No alert with id ${alertId}.`);
-    return toAlert(found);
-  }
-
-  /** POST the alert to webhook `index`; throws (so that the job is retried) when it fails. */
-  async deliverWebhook(alertId: string, index: number): Promise<void> {
-    const hook = this.deps.config.webhooks[index];
-    if (!hook) throw new NotFoundError(`No webhook ${index} in the configuration.`);
-    await this.post(hook.url, { event: 'alert.created', alert: await this.stored(alertId) }, hook.secret);
-  }
-
-  async deliverSms(alertId: string): Promise<void> {
-    const sms = this.deps.config.sms;
-    if (!sms) throw new NotFoundError('No SMS gateway in the configuration.');
-    const a = await this.stored(alertId);
-    const what = a.kind === 'plate' ? (a.sighting.plateText ?? a.entry.plate ?? '') : (a.entry.personName ?? '');
-    const text = `[Argus ${a.level.toUpperCase()}] ${what} ${a.watchlist.covert ? '' : a.watchlist.name + ' '}@ ${a.cameraName ?? '?'} ${a.createdAt}`;
-    await this.post(sms.url, { recipients: sms.recipients, text, alertId }, null);
-  }
+  // Delivery to webhooks and the SMS gateway: AlertDeliveryService (alert-delivery.service.ts), run by the worker's jobs.
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../../../config/schema.ts';
 import type { Logger } from '../../../config/logger.ts';
+import type { CameraAccess } from '../../../contracts/access.ts';
 import type { LoginResponse, User } from '../../../contracts/api.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, UnauthenticatedError, ValidationError } from '../../../contracts/errors.ts';
 import type { Role } from '../../../contracts/roles.ts';
@@ -16,6 +17,12 @@ export interface Principal {
   roles: Role[];
   /** sha256 of the session token; identifies the session without holding the token. */
   sessionId: string;
+  /**
+   * Which cameras the user may watch live, play back and search (read on every request, so a change
+   * applies at once). `authenticate` always sets it; absent only in principals made by hand (tests,
+   * the console), which are not restricted.
+   */
+  cameraAccess?: CameraAccess;
 }
 
 export interface RequestMeta {
@@ -107,12 +114,26 @@ export class AuthService {
     // Sliding expiry, written at most once a minute per session.
     const renewed = new Date(now.getTime() + this.ttlMs);
     if (renewed.getTime() - session.expiresAt.getTime() > 60_000) await this.deps.sessions.touch(tokenHash, renewed);
-    return { userId: user.id, username: user.username, roles: user.roles, sessionId: tokenHash };
+    return { userId: user.id, username: user.username, roles: user.roles, sessionId: tokenHash, cameraAccess: user.cameraAccess };
   }
 
   /** Called with the session id when a session ends by logout (the socket gateway closes its sockets). */
   onSessionEnd(listener: (sessionId: string) => void): void {
     this.sessionEndListeners.push(listener);
+  }
+
+  /**
+   * Of these open sessions (the socket gateway's), end those that expired, were revoked (password
+   * change, account disabled) or whose user is disabled: the session-end listeners run for each, as on
+   * logout. Checking renews nothing. Returns the ended ones.
+   */
+  async endInactive(sessionIds: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(sessionIds)];
+    if (unique.length === 0) return [];
+    const active = await this.deps.sessions.activeAmong(unique, this.now());
+    const ended = unique.filter((id) => !active.has(id));
+    for (const sessionId of ended) for (const listener of this.sessionEndListeners) listener(sessionId);
+    return ended;
   }
 
   async logout(principal: Principal, meta: RequestMeta): Promise<void> {

@@ -125,6 +125,7 @@ export class CamerasService {
       snapshotUrl: onvif?.snapshotUrl ?? null,
       onvifProfile: onvif?.onvifProfile ?? null,
       deviceInfo: onvif?.deviceInfo ?? null,
+      privacyMasks: input.privacyMasks ?? [],
     });
     const camera = toCamera(record);
     await this.deps.audit.append({
@@ -133,7 +134,7 @@ export class CamerasService {
       action: 'camera.create',
       targetType: 'camera',
       targetId: camera.id,
-      detail: { name: camera.name, sourceKind: camera.sourceKind, sourceUrl: camera.sourceUrl },
+      detail: { name: camera.name, sourceKind: camera.sourceKind, sourceUrl: camera.sourceUrl, ...(camera.privacyMasks.length ? { polygons: camera.privacyMasks.length } : {}) },
       ip: meta.ip,
     });
     this.deps.log.info({ cameraId: camera.id, sourceUrl: camera.sourceUrl }, 'camera created');
@@ -183,6 +184,7 @@ export class CamerasService {
       longitude: patch.longitude,
       ptz: onvif ? onvif.ptz : patch.ptz,
       enabled: patch.enabled,
+      privacyMasks: patch.privacyMasks,
     });
     if (!updated) throw new NotFoundError(`No camera with id ${id}.`);
     const camera = toCamera(updated);
@@ -193,7 +195,7 @@ export class CamerasService {
       action: 'camera.update',
       targetType: 'camera',
       targetId: id,
-      detail: { changed, passwordChanged: patch.password !== undefined },
+      detail: { changed, passwordChanged: patch.password !== undefined, ...(patch.privacyMasks ? { polygons: patch.privacyMasks.length } : {}) },
       ip: meta.ip,
     });
     this.deps.events.toPermitted('cameras.view', 'camera.updated', camera);

@@ -4,6 +4,7 @@ import type { LiveViewerAnswer, LiveViewerOffer } from '../../../contracts/media
 import type { AuditRepository } from '../../../storage/repositories/audit.repository.ts';
 import type { CamerasRepository } from '../../../storage/repositories/cameras.repository.ts';
 import type { Principal, RequestMeta } from './auth.service.ts';
+import { assertCameraAccess } from './camera-access.ts';
 
 /**
  * What this service needs of the live video relay. cli/serve.ts passes the relay of
@@ -63,6 +64,7 @@ export class LiveService {
   async open(cameraId: string, actor: Principal, meta: RequestMeta): Promise<LiveViewerOffer> {
     const camera = await this.deps.cameras.findById(cameraId);
     if (!camera) throw new NotFoundError(`No camera with id ${cameraId}.`);
+    assertCameraAccess(actor, 'live', camera);
     if (!camera.enabled) throw new ConflictError(`Camera "${camera.name}" is disabled; enable it to watch live video.`);
     const limit = this.deps.maxViewersPerUser ?? 36;
     const mine = [...this.owners.values()].filter((o) => o.userId === actor.userId).length;

@@ -7,6 +7,7 @@ import type { CamerasRepository } from '../../../storage/repositories/cameras.re
 import type { RecordingsRepository } from '../../../storage/repositories/recordings.repository.ts';
 import type { WallLayoutsRepository } from '../../../storage/repositories/wall-layouts.repository.ts';
 import type { Principal, RequestMeta } from './auth.service.ts';
+import { assertCameraAccess, assertCameraIdAccess } from './camera-access.ts';
 
 export interface MediaFile {
   stream: ReadStream;
@@ -67,8 +68,10 @@ export class MediaService {
     if (!(await this.deps.layouts.delete(actor.userId, name))) throw new NotFoundError(`No layout named ${name}.`);
   }
 
-  async listRecordings(cameraId: string, from: Date, to: Date): Promise<Recording[]> {
-    if (!(await this.deps.cameras.findById(cameraId))) throw new NotFoundError(`No camera with id ${cameraId}.`);
+  async listRecordings(cameraId: string, from: Date, to: Date, actor: Pick<Principal, 'cameraAccess'> = {}): Promise<Recording[]> {
+    const camera = await this.deps.cameras.findById(cameraId);
+    if (!camera) throw new NotFoundError(`No camera with id ${cameraId}.`);
+    assertCameraAccess(actor, 'playback', camera);
     if (to < from) throw new ValidationError('The end of the range is before its start.', [{ path: 'to', message: 'before from' }]);
     if (to.getTime() - from.getTime() > 31 * 24 * 3600_000) throw new ValidationError('Ask for at most 31 days at a time.', [{ path: 'to', message: 'range over 31 days' }]);
     const records = await this.deps.recordings.listForCamera(cameraId, from, to);
@@ -79,6 +82,7 @@ export class MediaService {
   async openRecording(id: string, rangeHeader: string | undefined, actor: Principal, meta: RequestMeta): Promise<MediaFile | { unsatisfiable: true; size: number }> {
     const record = await this.deps.recordings.findById(id);
     if (!record) throw new NotFoundError(`No recording with id ${id}.`);
+    await assertCameraIdAccess(actor, 'playback', record.cameraId, (cameraId) => this.deps.cameras.findById(cameraId));
     const root = resolve(this.deps.recordingsDir);
     const path = resolve(record.path);
     if (!path.startsWith(root + sep)) throw new NotFoundError(`Recording ${id} is outside the recordings folder.`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../../../config/logger.ts';
-import { issuesFromZod, NotFoundError, UnavailableError, ValidationError } from '../../../contracts/errors.ts';
+import { ForbiddenError, issuesFromZod, NotFoundError, UnavailableError, ValidationError } from '../../../contracts/errors.ts';
 import {
   DEFAULT_ANALYTICS_SETTINGS,
   recordSightingInputSchema,
@@ -24,10 +24,13 @@ import {
   type TrajectoryQuery,
 } from '../../../contracts/sightings.ts';
 import type { EvidencePart, EvidenceStore } from '../../../storage/evidence-store.ts';
+import { isDatabaseUnavailable, mayHaveCommitted, type SightingSpool, type SpoolEntry, type SpoolOperation, type SpoolStats } from '../../../storage/sighting-spool.ts';
 import type { AuditRepository } from '../../../storage/repositories/audit.repository.ts';
 import type { CameraAnalyticsRepository } from '../../../storage/repositories/camera-analytics.repository.ts';
-import type { SightingChanges, SightingRecord, SightingsRepository } from '../../../storage/repositories/sightings.repository.ts';
+import type { CamerasRepository } from '../../../storage/repositories/cameras.repository.ts';
+import type { NewSighting, SightingChanges, SightingRecord, SightingsRepository } from '../../../storage/repositories/sightings.repository.ts';
 import type { Principal, RequestMeta } from './auth.service.ts';
+import { assertCameraIdAccess, searchableCameras } from './camera-access.ts';
 import type { EventBus } from './event-bus.ts';
 
 /** Called after a sighting is stored and pushed (watchlist matching); its failures are logged, never thrown. */
@@ -38,6 +41,44 @@ export type SightingStoredHook = (
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/** Backoff of the spool drainer while the database stays away. */
+const DRAIN_MIN_MS = 500;
+const DRAIN_MAX_MS = 5_000;
+
+/**
+ * For SightingSpool's onDrop: a dropped record's evidence files go too, unless its failed attempt
+ * may have committed (then a stored row may point at them).
+ */
+export function dropSpooledEvidence(evidence: Pick<EvidenceStore, 'remove'>): (entry: SpoolEntry, operation: SpoolOperation | null) => Promise<void> {
+  return async (entry, operation) => {
+    if (entry.uncertain || operation?.op !== 'record') return;
+    for (const rel of [operation.sighting.cropPath, operation.sighting.framePath]) if (rel) await evidence.remove(rel);
+  };
+}
+
+/** The API view of a sighting known only from its row data (spooled, not stored yet). */
+function spooledSighting(row: NewSighting & { id: string }): Sighting {
+  const now = new Date().toISOString();
+  return toSighting({
+    id: row.id,
+    cameraId: row.cameraId,
+    cameraName: null,
+    observedAt: row.observedAt.toISOString(),
+    kind: row.kind,
+    trackId: row.trackId ?? null,
+    label: row.label ?? null,
+    score: row.score,
+    box: row.box ?? null,
+    plate: row.plate ? { text: row.plate.text, colour: row.plate.colour ?? null, layers: row.plate.layers ?? null } : null,
+    quality: row.quality ?? null,
+    attributes: row.attributes ?? {},
+    stage: row.stage ?? 'final',
+    cropPath: row.cropPath ?? null,
+    framePath: row.framePath ?? null,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
 
 /** The API view of a stored sighting: evidence paths become API addresses (versioned, so a refined crop is fetched anew). */
 export function toSighting(record: SightingRecord): Sighting {
@@ -61,6 +102,20 @@ function toDate(value: Date | string, path: string): Date {
   return at;
 }
 
+/** The row changes of a refinement (evidence images apart: saved, or spooled, by the caller). */
+function refineChanges(c: z.output<typeof refineSightingInputSchema>): SightingChanges {
+  return {
+    score: c.score,
+    box: c.box,
+    label: c.label,
+    plate: c.plate ? { text: c.plate.text, colour: c.plate.colour, layers: c.plate.layers } : undefined,
+    quality: c.face?.quality,
+    attributes: c.attributes,
+    stage: c.stage,
+    embedding: c.face?.embedding && c.face.model ? { model: c.face.model, values: c.face.embedding } : undefined,
+  };
+}
+
 /**
  * Sightings: search, statistics and evidence for the API; `record` and `refine` for the analytics
  * role (it implements contracts' SightingRecorder, which cli/serve.ts hands to the role). Every
@@ -80,8 +135,156 @@ export class SightingsService implements SightingRecorder {
       onStored?: SightingStoredHook;
       /** Turns an uploaded photo into a face embedding, for face search by photo; null: not offered. */
       faceProbe?: FaceProbe | null;
+      /**
+       * Where record/refine go while the database is unreachable (storage/sighting-spool.ts); drained
+       * in order once it answers again (`startSpool`). null: such a failure is thrown.
+       */
+      spool?: SightingSpool | null;
+      /** Camera placements, for per-camera search permissions; a restricted user is refused without it. */
+      cameras?: Pick<CamerasRepository, 'placements' | 'findById'>;
     },
   ) {}
+
+  private drainTimer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
+  private drainAgain = false;
+  /** Set by a drain that met the database away: the next one waits this long (backoff). */
+  private retryInMs: number | null = null;
+  private drainDelayMs = DRAIN_MIN_MS;
+  /** Spooling has begun and the spool has not been emptied since (for the start/stop warnings). */
+  private spooling = false;
+  private closed = false;
+  /** Spooled records by id, as `record` answered them (for a refinement spooled behind them). */
+  private readonly spooledViews = new Map<string, Sighting>();
+
+  /** The spool's state (null without one): the health endpoint shows it. */
+  spoolStats(): (SpoolStats & { spooling: boolean }) | null {
+    const spool = this.deps.spool;
+    return spool ? { ...spool.stats(), spooling: spool.size > 0 } : null;
+  }
+
+  /** Begin draining what the spool holds (also what an earlier run left). */
+  startSpool(): void {
+    const spool = this.deps.spool;
+    if (!spool) return;
+    if (spool.size > 0) this.spooling = true;
+    this.scheduleDrain(0);
+  }
+
+  /** Stop draining; resolves when a drain in progress has finished its current entry. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+    await this.draining;
+  }
+
+  private scheduleDrain(delayMs: number): void {
+    if (this.closed || !this.deps.spool) return;
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    if (this.drainTimer) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = null;
+      this.draining = this.drain()
+        .catch((err: unknown) => {
+          // The spool's files could not be read or removed: try again later.
+          this.deps.log.error({ err: (err as Error).message }, 'the sighting spool could not be drained');
+          this.retryInMs = DRAIN_MAX_MS;
+        })
+        .finally(() => {
+          this.draining = null;
+          const retry = this.retryInMs;
+          this.retryInMs = null;
+          const again = this.drainAgain;
+          this.drainAgain = false;
+          // After a failure only the backoff timer drains again (appends meanwhile must not hammer a database that is away).
+          if (retry !== null) this.scheduleDrain(retry);
+          else if (again) this.scheduleDrain(0);
+        });
+    }, delayMs);
+    this.drainTimer.unref();
+  }
+
+  /** Apply spooled entries oldest first, each removed only after its commit; back off while the database is away. */
+  private async drain(): Promise<void> {
+    const spool = this.deps.spool!;
+    for (;;) {
+      if (this.closed) return;
+      this.drainAgain = false;
+      const head = await spool.head();
+      if (!head) break;
+      if (!head.operation) {
+        await spool.discard(head.entry, 'unreadable');
+        continue;
+      }
+      try {
+        await this.applySpooled(head.operation);
+      } catch (err) {
+        if (isDatabaseUnavailable(err)) {
+          spool.release(head.entry);
+          this.retryInMs = this.drainDelayMs;
+          this.drainDelayMs = Math.min(DRAIN_MAX_MS, this.drainDelayMs * 2);
+          return;
+        }
+        this.deps.log.error({ sightingId: head.entry.sightingId, op: head.entry.op, err: (err as Error).message }, 'a spooled sighting could not be stored; it is dropped');
+        await spool.discard(head.entry, 'refused by the database');
+        continue;
+      }
+      await spool.done(head.entry);
+      if (head.entry.op === 'record') this.spooledViews.delete(head.entry.sightingId);
+      this.drainDelayMs = DRAIN_MIN_MS;
+    }
+    if (this.spooling && spool.size === 0) {
+      this.spooling = false;
+      this.spooledViews.clear();
+      const { drained, dropped } = spool.stats();
+      this.deps.log.warn({ drained, dropped }, 'the database answers again: every spooled sighting is stored, spooling stopped');
+    }
+  }
+
+  /** Store one spooled operation (idempotent: a record stored already is not stored twice), then publish and match it. */
+  private async applySpooled(op: SpoolOperation): Promise<void> {
+    if (op.op === 'record') {
+      const row: NewSighting = { ...op.sighting, observedAt: new Date(op.sighting.observedAt) };
+      const record = await this.deps.sightings.create(row);
+      const sighting = toSighting(record);
+      this.publish('sighting.created', sighting);
+      const e = op.sighting.embedding;
+      await this.afterStore(sighting, record, e ? { model: e.model, embedding: [...e.values] } : null);
+      return;
+    }
+    const at = new Date(op.observedAt);
+    const current = await this.deps.sightings.findById(op.id, at);
+    if (!current) throw new NotFoundError(`No sighting ${op.id} observed at ${op.observedAt} to refine (its record was dropped).`);
+    const ref = { cameraId: current.cameraId, sightingId: op.id, observedAt: at };
+    const update: SightingChanges = { ...op.changes };
+    if (op.crop) update.cropPath = await this.deps.evidence.save(ref, 'crop', Buffer.from(op.crop, 'base64'));
+    if (op.frame) update.framePath = await this.deps.evidence.save(ref, 'frame', Buffer.from(op.frame, 'base64'));
+    const record = await this.deps.sightings.refine(op.id, at, update);
+    if (!record) throw new NotFoundError(`No sighting ${op.id} observed at ${op.observedAt} to refine.`);
+    const sighting = toSighting(record);
+    this.publish('sighting.updated', sighting);
+    const e = op.changes.embedding;
+    await this.afterStore(sighting, record, e ? { model: e.model, embedding: [...e.values] } : null);
+  }
+
+  /** Append durably to the spool; warns when spooling begins. */
+  private async toSpool(operation: SpoolOperation, opts: { extraBytes: number; uncertain: boolean }, cause: unknown): Promise<void> {
+    const spool = this.deps.spool!;
+    await spool.append(operation, opts);
+    if (!this.spooling) {
+      this.spooling = true;
+      const e = (cause ?? {}) as { code?: unknown; message?: unknown };
+      this.deps.log.warn(
+        { code: typeof e.code === 'string' ? e.code : undefined, reason: typeof e.message === 'string' ? e.message.slice(0, 200) : undefined, dir: spool.dir },
+        'the database is unreachable: sightings are spooled to disk until it answers',
+      );
+    }
+    this.scheduleDrain(this.drainDelayMs);
+  }
 
   private async afterStore(sighting: Sighting, record: SightingRecord, face: { model?: string; embedding?: number[] } | null | undefined): Promise<void> {
     if (!this.deps.onStored) return;
@@ -105,16 +308,19 @@ export class SightingsService implements SightingRecorder {
    */
   async record(input: RecordSightingInput): Promise<Sighting> {
     const s = parse(recordSightingInputSchema, input, 'sighting');
+    // Chosen before the first attempt: a retry from the spool stores this id once (insert on conflict do nothing).
     const id = randomUUID();
     const ref = { cameraId: s.cameraId, sightingId: id, observedAt: s.observedAt };
     const written: string[] = [];
     let record: SightingRecord;
+    let row: (NewSighting & { id: string }) | null = null;
+    const spool = this.deps.spool;
     try {
       const cropPath = s.crop ? await this.deps.evidence.save(ref, 'crop', s.crop) : null;
       if (cropPath) written.push(cropPath);
       const framePath = s.frame ? await this.deps.evidence.save(ref, 'frame', s.frame) : null;
       if (framePath) written.push(framePath);
-      record = await this.deps.sightings.create({
+      row = {
         id,
         cameraId: s.cameraId,
         observedAt: s.observedAt,
@@ -130,8 +336,19 @@ export class SightingsService implements SightingRecorder {
         cropPath,
         framePath,
         embedding: s.face?.embedding && s.face.model ? { model: s.face.model, values: s.face.embedding } : null,
-      });
+      };
+      // Spooled sightings are stored in order: while some wait, new ones queue behind them.
+      if (spool && spool.size > 0) return await this.spoolRecord(row, s, false, null);
+      record = await this.deps.sightings.create(row);
     } catch (err) {
+      if (row && spool && isDatabaseUnavailable(err)) {
+        try {
+          return await this.spoolRecord(row, s, mayHaveCommitted(err), err);
+        } catch (spoolErr) {
+          this.deps.log.error({ err: (spoolErr as Error).message, sightingId: id }, 'could not spool a sighting');
+          if (mayHaveCommitted(err)) throw err;
+        }
+      }
       await Promise.all(written.map((rel) => this.deps.evidence.remove(rel).catch(() => undefined)));
       throw err;
     }
@@ -139,6 +356,14 @@ export class SightingsService implements SightingRecorder {
     this.publish('sighting.created', sighting);
     await this.afterStore(sighting, record, s.face);
     return sighting;
+  }
+
+  private async spoolRecord(row: NewSighting & { id: string }, s: { crop?: Uint8Array | null; frame?: Uint8Array | null }, uncertain: boolean, cause: unknown): Promise<Sighting> {
+    const extraBytes = (row.cropPath ? (s.crop?.length ?? 0) : 0) + (row.framePath ? (s.frame?.length ?? 0) : 0);
+    await this.toSpool({ op: 'record', sighting: { ...row, observedAt: row.observedAt.toISOString() } }, { extraBytes, uncertain }, cause);
+    const view = spooledSighting(row);
+    this.spooledViews.set(row.id, view);
+    return view;
   }
 
   /**
@@ -151,19 +376,44 @@ export class SightingsService implements SightingRecorder {
     parse(idSchema, id, 'sighting id');
     const at = toDate(observedAt, 'observedAt');
     const c = parse(refineSightingInputSchema, changes, 'refinement');
+    const spool = this.deps.spool;
+    // Behind its record (or anything else) waiting in the spool: applied after it, in order.
+    if (spool && spool.size > 0) return this.spoolRefine(id, at, c, null);
+    try {
+      return await this.refineNow(id, at, c);
+    } catch (err) {
+      if (spool && isDatabaseUnavailable(err)) return this.spoolRefine(id, at, c, err);
+      throw err;
+    }
+  }
+
+  private async spoolRefine(id: string, at: Date, c: z.output<typeof refineSightingInputSchema>, cause: unknown): Promise<Sighting> {
+    const changes = refineChanges(c);
+    await this.toSpool(
+      {
+        op: 'refine',
+        id,
+        observedAt: at.toISOString(),
+        changes: JSON.parse(JSON.stringify(changes)) as SightingChanges,
+        ...(c.crop ? { crop: Buffer.from(c.crop).toString('base64') } : {}),
+        ...(c.frame ? { frame: Buffer.from(c.frame).toString('base64') } : {}),
+      },
+      { extraBytes: 0, uncertain: false },
+      cause,
+    );
+    const before = this.spooledViews.get(id);
+    const view: Sighting = before
+      ? { ...before, score: c.score ?? before.score, stage: c.stage ?? 'final', updatedAt: new Date().toISOString() }
+      : ({ id, observedAt: at.toISOString(), stage: c.stage ?? 'final' } as Sighting);
+    if (before) this.spooledViews.set(id, view);
+    return view;
+  }
+
+  private async refineNow(id: string, at: Date, c: z.output<typeof refineSightingInputSchema>): Promise<Sighting> {
     const current = await this.deps.sightings.findById(id, at);
     if (!current) throw new NotFoundError(`No sighting ${id} observed at ${at.toISOString()}.`);
     const ref = { cameraId: current.cameraId, sightingId: id, observedAt: at };
-    const update: SightingChanges = {
-      score: c.score,
-      box: c.box,
-      label: c.label,
-      plate: c.plate ? { text: c.plate.text, colour: c.plate.colour, layers: c.plate.layers } : undefined,
-      quality: c.face?.quality,
-      attributes: c.attributes,
-      stage: c.stage,
-      embedding: c.face?.embedding && c.face.model ? { model: c.face.model, values: c.face.embedding } : undefined,
-    };
+    const update = refineChanges(c);
     if (c.crop) update.cropPath = await this.deps.evidence.save(ref, 'crop', c.crop);
     if (c.frame) update.framePath = await this.deps.evidence.save(ref, 'frame', c.frame);
     const record = await this.deps.sightings.refine(id, at, update);
@@ -178,7 +428,9 @@ export class SightingsService implements SightingRecorder {
   /** Only to users allowed to search sightings; camera rooms are open to every camera viewer. */
   private publish(event: 'sighting.created' | 'sighting.updated', sighting: Sighting): void {
     try {
-      this.deps.events.toPermitted('sightings.search', event, sighting);
+      // To searchers of this camera only, where the bus can tell (per-camera search permissions).
+      if (this.deps.events.toCameraSearchers) this.deps.events.toCameraSearchers(sighting.cameraId, event, sighting);
+      else this.deps.events.toPermitted('sightings.search', event, sighting);
     } catch (err) {
       // Stored already; screens read it on their next search or reconnection.
       this.deps.log.warn({ err: (err as Error).message, sightingId: sighting.id, event }, 'could not push a sighting');
@@ -187,10 +439,20 @@ export class SightingsService implements SightingRecorder {
 
   // ---------- the API side ----------
 
+  private readonly placements = async (): Promise<Array<{ id: string; siteId: string | null }>> => {
+    if (!this.deps.cameras) throw new ForbiddenError('Your account may search only some cameras, and this process cannot tell which.');
+    return this.deps.cameras.placements();
+  };
+
+  private readonly findCamera = async (id: string) => {
+    if (!this.deps.cameras) throw new ForbiddenError('Your account may search only some cameras, and this process cannot tell which.');
+    return this.deps.cameras.findById(id);
+  };
+
   /** Search, newest first. The first page of each search is audited (plate searches are personal data). */
   async search(query: SightingSearchQuery, actor: Principal, meta: RequestMeta): Promise<SightingPage> {
     const result = await this.deps.sightings.search({
-      cameraIds: query.cameraIds,
+      cameraIds: await searchableCameras(actor, query.cameraIds, this.placements),
       kind: query.kind,
       plate: query.plate !== undefined ? { text: query.plate, mode: query.plateMode } : undefined,
       plateColour: query.plateColour,
@@ -218,7 +480,10 @@ export class SightingsService implements SightingRecorder {
 
   /** A vehicle's trajectory: its reads across cameras and checkpoints in time order. Audited (personal data). */
   async trajectory(query: TrajectoryQuery, actor: Principal, meta: RequestMeta): Promise<Trajectory> {
-    const { points, truncated } = await this.deps.sightings.trajectory(query.plate, { from: query.from, to: query.to, limit: query.limit });
+    const found = await this.deps.sightings.trajectory(query.plate, { from: query.from, to: query.to, limit: query.limit });
+    const searchable = await searchableCameras(actor, undefined, this.placements);
+    const points = searchable ? found.points.filter((p) => searchable.includes(p.sighting.cameraId)) : found.points;
+    const truncated = found.truncated;
     await this.deps.audit.append({
       userId: actor.userId,
       username: actor.username,
@@ -251,15 +516,15 @@ export class SightingsService implements SightingRecorder {
       k: query.k,
       from: query.from,
       to: query.to,
-      cameraIds: query.cameraIds,
+      cameraIds: await searchableCameras(actor, query.cameraIds, this.placements),
       minScore: query.minScore,
     });
     await this.deps.audit.append({
       userId: actor.userId,
       username: actor.username,
-      action: 'sightings.face-search',
+      action: 'faces.search',
       targetType: 'sighting',
-      detail: { k: query.k, from: query.from?.toISOString(), to: query.to?.toISOString(), cameraIds: query.cameraIds, results: items.length },
+      detail: { k: query.k, from: query.from?.toISOString(), to: query.to?.toISOString(), cameraIds: query.cameraIds, minScore: query.minScore, results: items.length },
       ip: meta.ip,
     });
     return {
@@ -269,9 +534,10 @@ export class SightingsService implements SightingRecorder {
     };
   }
 
-  async get(id: string): Promise<Sighting> {
+  async get(id: string, actor: Pick<Principal, 'cameraAccess'> = {}): Promise<Sighting> {
     const record = await this.deps.sightings.findById(id);
     if (!record) throw new NotFoundError(`No sighting with id ${id}.`);
+    await assertCameraIdAccess(actor, 'search', record.cameraId, this.findCamera);
     return toSighting(record);
   }
 
@@ -279,6 +545,7 @@ export class SightingsService implements SightingRecorder {
   async evidence(id: string, part: EvidencePart, actor: Principal, meta: RequestMeta): Promise<Buffer> {
     const record = await this.deps.sightings.findById(id);
     if (!record) throw new NotFoundError(`No sighting with id ${id}.`);
+    await assertCameraIdAccess(actor, 'search', record.cameraId, this.findCamera);
     const rel = part === 'crop' ? record.cropPath : record.framePath;
     const data = rel ? await this.deps.evidence.read(rel) : null;
     if (!data) {
@@ -289,7 +556,7 @@ export class SightingsService implements SightingRecorder {
       await this.deps.audit.append({
         userId: actor.userId,
         username: actor.username,
-        action: 'sighting.frame.view',
+        action: 'sightings.frame_view',
         targetType: 'sighting',
         targetId: id,
         detail: { cameraId: record.cameraId, observedAt: record.observedAt },
@@ -300,10 +567,10 @@ export class SightingsService implements SightingRecorder {
   }
 
   /** Per-hour counts by kind (every hour of the range, empty ones as zeros) and the busiest cameras. */
-  async stats(query: SightingStatsQuery): Promise<SightingStats> {
+  async stats(query: SightingStatsQuery, actor: Pick<Principal, 'cameraAccess'> = {}): Promise<SightingStats> {
     const from = new Date(Math.floor(query.from.getTime() / HOUR) * HOUR);
     const to = query.to;
-    const filter = { from, to, cameraIds: query.cameraIds, kind: query.kind };
+    const filter = { from, to, cameraIds: await searchableCameras(actor, query.cameraIds, this.placements), kind: query.kind };
     const [hourly, byCamera] = await Promise.all([this.deps.sightings.hourlyCounts(filter), this.deps.sightings.countsByCamera(filter)]);
     const buckets: SightingStats['buckets'] = [];
     const index = new Map<number, SightingStats['buckets'][number]>();

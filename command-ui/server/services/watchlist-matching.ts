@@ -2,8 +2,10 @@ import type { Logger } from '../../../config/logger.ts';
 import type { Sighting } from '../../../contracts/sightings.ts';
 import { DEFAULT_FACE_THRESHOLD, type Watchlist } from '../../../contracts/watchlists.ts';
 import type { AlertDetail } from '../../../storage/repositories/alerts.repository.ts';
+import type { SightingsRepository } from '../../../storage/repositories/sightings.repository.ts';
 import type { WatchlistsRepository } from '../../../storage/repositories/watchlists.repository.ts';
 import type { AlertsService } from './alerts.service.ts';
+import { toSighting } from './sightings.service.ts';
 import { FaceMatcher, type FaceHit } from './watchlists/face-matcher.ts';
 import { PlateMatcher, type PlateHit } from './watchlists/plate-matcher.ts';
 
@@ -32,6 +34,11 @@ interface EntryInfo {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A backstop reload, in case a change notice was missed (Redis down for a moment). */
 const BACKSTOP_RELOAD_MS = 5 * 60_000;
+/** Recovery sweep: how often, how far back, and how old an unmatched sighting must be (live matching may be on it). */
+const RECOVER_EVERY_MS = 15_000;
+const RECOVER_WINDOW_MS = 60 * 60_000;
+const RECOVER_GRACE_MS = 10_000;
+const RECOVER_BATCH = 200;
 
 /**
  * Matches every stored plate read and face sighting against the active watchlists (lists and entries
@@ -52,6 +59,8 @@ export class WatchlistMatching {
   private validityTimer: NodeJS.Timeout | null = null;
   private backstop: NodeJS.Timeout | null = null;
   private closed = false;
+  /** The watchlists were loaded at least once: before that, no sighting may count as matched. */
+  private loaded = false;
 
   constructor(
     private readonly deps: {
@@ -59,20 +68,72 @@ export class WatchlistMatching {
       alerts: Pick<AlertsService, 'raise' | 'entriesAlerted'>;
       log: Logger;
       now?: () => Date;
+      /**
+       * With it, a matched sighting is marked (matched_at), and sightings left unmatched by a crash or
+       * an outage are matched again by a sweep on start and every `recover.everyMs`.
+       */
+      sightings?: Pick<SightingsRepository, 'listUnmatched' | 'markMatched'>;
+      recover?: { everyMs?: number; windowMs?: number; graceMs?: number };
     },
   ) {}
 
-  /** Load now and keep reloading on the backstop timer. */
+  private recoverTimer: NodeJS.Timeout | null = null;
+  private recovering: Promise<number> | null = null;
+
+  /** Load now and keep reloading on the backstop timer; start the recovery sweep. */
   async start(): Promise<void> {
     this.backstop = setInterval(() => void this.reload(), BACKSTOP_RELOAD_MS);
     this.backstop.unref();
     await this.reload();
+    if (this.deps.sightings) {
+      this.recoverTimer = setInterval(() => void this.recover(), this.deps.recover?.everyMs ?? RECOVER_EVERY_MS);
+      this.recoverTimer.unref();
+      void this.recover();
+    }
   }
 
   close(): void {
     this.closed = true;
     if (this.backstop) clearInterval(this.backstop);
     if (this.validityTimer) clearTimeout(this.validityTimer);
+    if (this.recoverTimer) clearInterval(this.recoverTimer);
+  }
+
+  /**
+   * Match the recent sightings whose matching never finished (stored just before a crash, or while
+   * the alerts could not be stored). Alerts are unique per (sighting, entry): matching again never
+   * raises one twice. Returns how many sightings were matched; concurrent calls share one sweep.
+   */
+  recover(): Promise<number> {
+    this.recovering ??= this.sweep()
+      .catch((err: unknown) => {
+        this.deps.log.warn({ err: (err as Error).message }, 'could not match the sightings left unmatched');
+        return 0;
+      })
+      .finally(() => {
+        this.recovering = null;
+      });
+    return this.recovering;
+  }
+
+  private async sweep(): Promise<number> {
+    const repo = this.deps.sightings;
+    if (!repo) return 0;
+    const now = (this.deps.now?.() ?? new Date()).getTime();
+    const since = new Date(now - (this.deps.recover?.windowMs ?? RECOVER_WINDOW_MS));
+    const before = new Date(now - (this.deps.recover?.graceMs ?? RECOVER_GRACE_MS));
+    let total = 0;
+    for (;;) {
+      if (this.closed) break;
+      const batch = await repo.listUnmatched({ since, before, limit: RECOVER_BATCH });
+      for (const { record, face } of batch) {
+        await this.onSighting(toSighting(record), { face, cropPath: record.cropPath, framePath: record.framePath });
+        total++;
+      }
+      if (batch.length < RECOVER_BATCH) break;
+    }
+    if (total) this.deps.log.warn({ count: total }, 'sightings left unmatched (crash or outage) were matched');
+    return total;
   }
 
   get counts(): { plates: number; faces: number } {
@@ -123,6 +184,7 @@ export class WatchlistMatching {
     );
     this.lists = new Map(lists.map((l) => [l.id, l]));
     this.entries = entries;
+    this.loaded = true;
     if (this.validityTimer) clearTimeout(this.validityTimer);
     this.validityTimer = null;
     if (next && !this.closed) {
@@ -137,9 +199,21 @@ export class WatchlistMatching {
    * refine) raises only for entries it has no alert for yet. Returns how many alerts were raised.
    */
   async onSighting(sighting: Sighting, extra: SightingExtra = {}): Promise<number> {
+    const raised = await this.match(sighting, extra);
+    // Its alerts are stored: done, unless it was refined meanwhile (then that refinement is matched too).
+    await this.deps.sightings?.markMatched(sighting.id, new Date(sighting.observedAt), new Date(sighting.updatedAt));
+    return raised;
+  }
+
+  private async match(sighting: Sighting, extra: SightingExtra): Promise<number> {
     const face = extra.face;
     if (!this.ready) void this.reload();
     await this.ready;
+    if (!this.loaded) {
+      // Not matched against nothing: left unmatched, the recovery sweep takes it once the lists load.
+      void this.reload();
+      throw new Error('the watchlists could not be loaded yet');
+    }
     if (sighting.kind === 'plate' && sighting.plate?.text) {
       const hits = this.plates.match(sighting.plate.text);
       return hits.length ? this.raise(sighting, extra, hits.map((h) => ({ hit: h, candidates: undefined }))) : 0;

@@ -20,6 +20,7 @@ import {
   type WatchlistEntry,
 } from '../../../contracts/watchlists.ts';
 import type { AuditRepository } from '../../../storage/repositories/audit.repository.ts';
+import type { AuditAction } from '../../../contracts/audit.ts';
 import { normalizeEmbedding } from '../../../storage/repositories/face-embeddings.repository.ts';
 import type { NewEntry, WatchlistsRepository } from '../../../storage/repositories/watchlists.repository.ts';
 import type { Principal, RequestMeta } from './auth.service.ts';
@@ -97,8 +98,10 @@ export class WatchlistsService {
     },
   ) {}
 
-  private async announce(actor: Principal, meta: RequestMeta, action: string, targetId: string, detail: Record<string, unknown>): Promise<void> {
-    await this.deps.audit.append({ userId: actor.userId, username: actor.username, action, targetType: 'watchlist', targetId, detail, ip: meta.ip });
+  /** Audit a change (the target is the list, or the entry for watchlist_entry.* actions) and announce it. */
+  private async announce(actor: Principal, meta: RequestMeta, action: AuditAction, targetId: string, detail: Record<string, unknown>): Promise<void> {
+    const targetType = action.startsWith('watchlist_entry.') ? 'watchlist_entry' : 'watchlist';
+    await this.deps.audit.append({ userId: actor.userId, username: actor.username, action, targetType, targetId, detail, ip: meta.ip });
     await this.deps.changed().catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'could not announce a watchlist change'));
   }
 
@@ -192,7 +195,7 @@ export class WatchlistsService {
       [{ plate: null, personName: null, reason: null, caseNumber: null, validFrom: null, validTo: null, ...checked.entry }],
       actor.userId,
     );
-    await this.announce(actor, meta, 'watchlist.entry.create', id, { entryId: created!.id, plate: created!.plate, personName: created!.personName });
+    await this.announce(actor, meta, 'watchlist_entry.create', created!.id, { watchlistId: id, watchlistName: list.name, plate: created!.plate, personName: created!.personName });
     return created!;
   }
 
@@ -208,14 +211,14 @@ export class WatchlistsService {
     if (from && to && to <= from) throw new ValidationError('The entry change is not valid.', [{ path: 'validTo', message: 'must be after validFrom' }]);
     const updated = await this.deps.watchlists.updateEntry(id, entryId, checked.entry);
     if (!updated) throw new NotFoundError(`No entry ${entryId} in watchlist ${id}.`);
-    await this.announce(actor, meta, 'watchlist.entry.update', id, { entryId, changed: Object.keys(c) });
+    await this.announce(actor, meta, 'watchlist_entry.update', entryId, { watchlistId: id, changed: Object.keys(c) });
     return updated;
   }
 
   async removeEntry(id: string, entryId: string, actor: Principal, meta: RequestMeta): Promise<void> {
     const removed = await this.deps.watchlists.removeEntry(id, entryId);
     if (!removed) throw new NotFoundError(`No entry ${entryId} in watchlist ${id}.`);
-    await this.announce(actor, meta, 'watchlist.entry.delete', id, { entryId });
+    await this.announce(actor, meta, 'watchlist_entry.delete', entryId, { watchlistId: id });
   }
 
   /**
@@ -303,7 +306,7 @@ export class WatchlistsService {
       quality: face.quality,
     });
     if (!updated) throw new NotFoundError(`No entry ${entryId} in watchlist ${id}.`);
-    await this.announce(actor, meta, 'watchlist.photo.add', id, { entryId, model: face.model, quality: face.quality });
+    await this.announce(actor, meta, 'watchlist_entry.photo_add', entryId, { watchlistId: id, model: face.model, quality: face.quality });
     return updated;
   }
 }

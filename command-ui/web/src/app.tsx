@@ -4,14 +4,20 @@ import type { ApiClient } from './api/client.ts';
 import { ErrorBanner } from './components/error-banner.tsx';
 import { I18nProvider, useI18n } from './i18n/i18n.tsx';
 import { AlertsScreen } from './screens/alerts.screen.tsx';
+import { AuditScreen } from './screens/audit.screen.tsx';
 import { CheckpointScreen } from './screens/checkpoint.screen.tsx';
+import { ExportsScreen } from './screens/exports.screen.tsx';
 import { WatchlistsScreen } from './screens/watchlists.screen.tsx';
 import { CamerasScreen } from './screens/cameras.screen.tsx';
 import { ChangePasswordScreen } from './screens/change-password.screen.tsx';
 import { LoginScreen } from './screens/login.screen.tsx';
 import { OverviewScreen } from './screens/overview.screen.tsx';
 import { PlaybackScreen } from './screens/playback.screen.tsx';
-import { PlaceholderScreen } from './screens/placeholder.screen.tsx';
+import { PlansScreen } from './screens/plans.screen.tsx';
+import { IncidentsScreen } from './screens/incidents.screen.tsx';
+import { MapScreen } from './screens/map.screen.tsx';
+import { PatrolScreen } from './screens/patrol.screen.tsx';
+import { SearchScreen } from './screens/search.screen.tsx';
 import { SightingsScreen } from './screens/sightings.screen.tsx';
 import { ForbiddenScreen, NotFoundScreen } from './screens/refusal.screen.tsx';
 import { UsersScreen } from './screens/users.screen.tsx';
@@ -19,6 +25,7 @@ import { WallScreen } from './screens/wall.screen.tsx';
 import { useHashRoute } from './shell/hash-route.ts';
 import { screenForPath, type ScreenDefinition } from './shell/screens.ts';
 import { Shell } from './shell/shell.tsx';
+import { DisplaySettingsProvider } from './state/display-settings.tsx';
 import { LiveProvider } from './state/live.tsx';
 import { SessionProvider, useSession } from './state/session.tsx';
 
@@ -52,7 +59,9 @@ function Root() {
       if (state.user.mustChangePassword) return <ChangePasswordScreen />;
       return (
         <LiveProvider token={state.token} onRefused={expire} verify={verify}>
-          <Routes />
+          <DisplaySettingsProvider>
+            <Routes />
+          </DisplaySettingsProvider>
         </LiveProvider>
       );
   }
@@ -100,13 +109,25 @@ function ScreenView({ screen, subPath }: { screen: ScreenDefinition; subPath: st
       return <PlaybackScreen cameraId={subPath} />;
     case 'sightings':
       return <SightingsScreen />;
+    case 'search':
+      return <SearchScreen />;
     case 'alerts':
       return <AlertsScreen />;
     case 'checkpoint':
       return <CheckpointScreen />;
     case 'watchlists':
       return <WatchlistsScreen />;
-    default:
-      return <PlaceholderScreen key={screen.id} screen={screen.id} />;
+    case 'plans':
+      return <PlansScreen />;
+    case 'incidents':
+      return <IncidentsScreen subPath={subPath} />;
+    case 'patrol':
+      return <PatrolScreen />;
+    case 'exports':
+      return <ExportsScreen />;
+    case 'map':
+      return <MapScreen />;
+    case 'audit':
+      return <AuditScreen />;
   }
 }

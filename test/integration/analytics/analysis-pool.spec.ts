@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -103,6 +103,27 @@ describe('AnalysisPool', () => {
     }
     await expect(small.analyze(plateScene, PLATES_ONLY)).rejects.toThrow(/closed/);
     await small.close(); // idempotent
+  });
+
+  it('runs its worker threads at the nice value asked for, and only them', async () => {
+    const niceOf = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const before = niceOf().filter((n) => n === 7).length;
+    const niced = await AnalysisPool.start({ modelsDir: MODELS, workers: 2, threadsPerWorker: 1, nice: 7, preload: ['plates'] });
+    try {
+      // The worker threads (and what they started) run at 7; the main thread is untouched.
+      expect(niceOf().filter((n) => n === 7).length).toBeGreaterThanOrEqual(before + 2);
+      const main = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+      expect(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])).toBe(0);
+      // And they still analyse.
+      const { analysis } = await niced.analyze(plateScene, PLATES_ONLY);
+      expect(analysis.plates.length).toBeGreaterThan(0);
+    } finally {
+      await niced.close();
+    }
   });
 
   it('rejects start() with the missing file and the fix when the models folder is bad', async () => {

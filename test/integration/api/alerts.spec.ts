@@ -305,6 +305,7 @@ describe('alert delivery by webhook', () => {
   const hits: Array<{ path: string; body: any }> = [];
   let flakyCalls = 0;
   const sms: Array<{ recipients: string[]; text: string; alertId: string }> = [];
+  const cleared: Array<{ alert: Alert }> = [];
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -314,6 +315,11 @@ describe('alert delivery by webhook', () => {
         if (req.url === '/sms') {
           sms.push(JSON.parse(data));
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+          return;
+        }
+        if (req.url === '/cleared') {
+          cleared.push(JSON.parse(data));
+          res.writeHead(204).end();
           return;
         }
         if (req.url === '/flaky') {
@@ -338,7 +344,9 @@ describe('alert delivery by webhook', () => {
           webhooks: [
             { url: `http://127.0.0.1:${port}/flaky`, levels: ['red'] },
             { url: `http://127.0.0.1:${port}/down`, levels: ['red'] },
+            { url: `http://127.0.0.1:${port}/cleared`, levels: ['red'], covert: true },
           ],
+          levels: { red: { name: { en: 'Level 1', 'zh-CN': '一级' }, action: { en: 'Detain', 'zh-CN': '立即扣留' }, colour: '#aa0011' } },
           sms: { url: `http://127.0.0.1:${port}/sms`, recipients: ['+8613800000000'], levels: ['red'] },
         },
       },
@@ -374,5 +382,38 @@ describe('alert delivery by webhook', () => {
     expect(dead[0]!.failedReason).toMatch(/HTTP 500/);
     // The SMS gateway got one message for the red alert.
     expect(sms).toEqual([{ recipients: ['+8613800000000'], alertId: alert.id, text: expect.stringContaining('鲁Q66666') }]);
+    // In Chinese by default, with the level as configured, the list and the camera.
+    expect(sms[0]!.text).toMatch(/^【Argus 一级预警·立即扣留】鲁Q66666 名单:wanted 地点:W1 时间:/);
   }, 60_000);
+
+  it('sends covert hits only to receivers cleared for them: not by SMS, not to ordinary webhooks', async () => {
+    const admin = await sys.login(sys.admin.username, sys.admin.password);
+    const cam = await sys.api('/api/cameras', { token: admin, body: { name: 'W2', sourceKind: 'rtsp', sourceUrl: 'rtsp://127.0.0.1:8554/w2' } });
+    const list = (await sys.api('/api/watchlists', { token: admin, body: { name: '专案 covert', kind: 'plate', level: 'red', covert: true } })).body.id;
+    await sys.api(`/api/watchlists/${list}/entries`, { token: admin, body: { plate: '鲁Q77777' } });
+    const before = { flaky: flakyCalls, sms: sms.length };
+    await sys.argus.services.sightings.record({ cameraId: cam.body.id, observedAt: new Date(), kind: 'plate', score: 0.9, plate: { text: '鲁Q77777' } });
+    const alert = ((await sys.api('/api/alerts', { token: admin })).body.items as Alert[]).find((a) => a.sighting.plateText === '鲁Q77777');
+    expect(alert?.watchlist.covert).toBe(true);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline && !cleared.some((c) => c.alert.id === alert!.id)) await sleep(100);
+    expect(cleared.filter((c) => c.alert.id === alert!.id)).toHaveLength(1);
+    await sleep(1000);
+    expect({ flaky: flakyCalls, sms: sms.length }).toEqual(before);
+    const jobs = await sys.argus.jobs.failed();
+    expect(jobs.filter((j) => j.id.includes(alert!.id))).toEqual([]);
+  }, 30_000);
+
+  it('serves the configured level names and colours, and the map settings, to any signed-in user', async () => {
+    expect((await sys.api('/api/settings/display')).status).toBe(401);
+    await sys.createUser({ username: 'kk.display', password: 'kk-display-pass-1', roles: ['checkpoint'] });
+    const token = await sys.login('kk.display', 'kk-display-pass-1');
+    const res = await sys.api('/api/settings/display', { token });
+    expect(res.status).toBe(200);
+    expect(res.body.alertLevels.red).toEqual({ name: { en: 'Level 1', 'zh-CN': '一级' }, action: { en: 'Detain', 'zh-CN': '立即扣留' }, colour: '#aa0011' });
+    // Levels not configured keep their defaults; no tiles unless configured.
+    expect(res.body.alertLevels.blue.name['zh-CN']).toBe('蓝色');
+    expect(res.body.map).toMatchObject({ tiles: null, zoom: expect.any(Number), center: { latitude: expect.any(Number), longitude: expect.any(Number) } });
+    expect(res.body.unitStaleAfterSeconds).toBe(30);
+  });
 });

@@ -67,8 +67,16 @@ describe('camera administration over HTTP', () => {
     const schema = await sys.api('/api/cameras', { token, body: { name: '', sourceKind: 'rtmp', sourceUrl: 'x', latitude: 123 } });
     expect(schema.status).toBe(400);
     expect(schema.body.error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['name', 'sourceKind', 'latitude']));
+    // A position is both coordinates or neither, for cameras and sites alike (found by the fuzzer: a 500 before).
+    const half = await sys.api('/api/cameras', { token, body: { name: 'x', sourceKind: 'rtsp', sourceUrl: 'rtsp://127.0.0.1/a', latitude: 31.2 } });
+    expect(half.status).toBe(400);
+    expect(half.body.error.message).toBe('Give both latitude and longitude, or neither.');
+    const halfSite = await sys.api('/api/sites', { token, body: { name: 'x', kind: 'area', longitude: 121.4 } });
+    expect(halfSite.status).toBe(400);
+    expect(halfSite.body.error.issues[0].path).toBe('latitude');
     const count = await sys.api('/api/cameras', { token });
     expect(count.body.items.every((c: { name: string }) => c.name !== 'x')).toBe(true);
+    expect(((await sys.api('/api/sites', { token })).body.items as Array<{ name: string }>).every((s) => s.name !== 'x')).toBe(true);
   });
 
   it('accepts a file source that exists (demo videos)', async () => {

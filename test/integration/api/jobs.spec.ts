@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { io as connect } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../config/logger.ts';
-import { ConfigError, ValidationError } from '../../../contracts/errors.ts';
+import { ConfigError, NotFoundError, ValidationError } from '../../../contracts/errors.ts';
 import { JOB_QUEUE } from '../../../contracts/jobs.ts';
 import { JobQueue, JobWorker, assertHandlers, type JobHandlers } from '../../../storage/job-queue.ts';
 import { openRedis, type RedisHandle } from '../../../storage/redis.ts';
@@ -35,10 +35,13 @@ describe('BullMQ jobs on the real Redis', () => {
         done();
       },
       'sessions.prune': async () => undefined,
-      'sightings.prune': async () => undefined,
+      'retention.run': async () => undefined,
       'alert.webhook': async () => undefined,
       'alert.sms': async () => undefined,
       'alerts.escalate': async () => undefined,
+      'dispatches.overdue': async () => undefined,
+      'export.build': async () => undefined,
+      'exports.prune': async () => undefined,
     };
     const worker = new JobWorker(redis, prefix, handlers, log);
     const queue = new JobQueue(redis, prefix);
@@ -66,10 +69,13 @@ describe('BullMQ jobs on the real Redis', () => {
       {
         'notice.broadcast': async () => void calls++,
         'sessions.prune': async () => undefined,
-        'sightings.prune': async () => undefined,
+        'retention.run': async () => undefined,
         'alert.webhook': async () => undefined,
         'alert.sms': async () => undefined,
         'alerts.escalate': async () => undefined,
+        'dispatches.overdue': async () => undefined,
+        'export.build': async () => undefined,
+        'exports.prune': async () => undefined,
       },
       log,
     );
@@ -94,6 +100,53 @@ describe('BullMQ jobs on the real Redis', () => {
     }
   });
 
+  it('fails a job at once when what it is about is gone (NotFoundError), but retries other failures', async () => {
+    const queue = new JobQueue(redis, prefix);
+    let webhookCalls = 0;
+    let smsCalls = 0;
+    const worker = new JobWorker(
+      redis,
+      prefix,
+      {
+        'notice.broadcast': async () => undefined,
+        'sessions.prune': async () => undefined,
+        'retention.run': async () => undefined,
+        'alert.webhook': async () => {
+          webhookCalls++;
+          throw new NotFoundError('No alert with id 6a1b0c8e-0000-4000-8000-000000000000.');
+        },
+        'alert.sms': async () => {
+          smsCalls++;
+          throw new Error('gateway down');
+        },
+        'alerts.escalate': async () => undefined,
+        'dispatches.overdue': async () => undefined,
+        'export.build': async () => undefined,
+        'exports.prune': async () => undefined,
+      },
+      log,
+    );
+    try {
+      const options = { attempts: 3, backoff: { type: 'fixed' as const, delay: 10 } };
+      await queue.add('alert.webhook', { alertId: '6a1b0c8e-0000-4000-8000-000000000000', webhook: 0 }, { ...options, jobId: 'gone-1' });
+      await queue.add('alert.sms', { alertId: '6a1b0c8e-0000-4000-8000-000000000000' }, { ...options, jobId: 'down-1' });
+      const deadline = Date.now() + 10_000;
+      let failed: Awaited<ReturnType<JobQueue['failed']>> = [];
+      while (Date.now() < deadline) {
+        failed = await queue.failed();
+        if (failed.some((f) => f.id === 'gone-1') && failed.some((f) => f.id === 'down-1')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(failed.find((f) => f.id === 'gone-1')).toMatchObject({ attemptsMade: 1, failedReason: expect.stringMatching(/No alert with id/) });
+      expect(failed.find((f) => f.id === 'down-1')).toMatchObject({ attemptsMade: 3, failedReason: 'gateway down' });
+      expect(webhookCalls).toBe(1);
+      expect(smsCalls).toBe(3);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+
   it('refuses to start a worker whose handlers do not match the job names', () => {
     const issuesOf = (handlers: Record<string, unknown>) => {
       try {
@@ -105,12 +158,17 @@ describe('BullMQ jobs on the real Redis', () => {
       return [];
     };
     const noop = async () => undefined;
-    const alertJobs = { 'alert.webhook': noop, 'alert.sms': noop, 'alerts.escalate': noop };
-    expect(issuesOf({ 'notice.broadcast': noop, 'sightings.prune': noop, ...alertJobs })).toEqual([{ path: 'sessions.prune', message: 'no handler' }]);
-    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'sightings.prune': noop, ...alertJobs, extra: noop })).toEqual([
+    const alertJobs = { 'alert.webhook': noop, 'alert.sms': noop, 'alerts.escalate': noop, 'dispatches.overdue': noop, 'export.build': noop, 'exports.prune': noop };
+    expect(issuesOf({ 'notice.broadcast': noop, 'retention.run': noop, ...alertJobs })).toEqual([{ path: 'sessions.prune', message: 'no handler' }]);
+    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'retention.run': noop, ...alertJobs, extra: noop })).toEqual([
       { path: 'extra', message: 'handler for an unknown job' },
     ]);
-    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'sightings.prune': noop, ...alertJobs })).toEqual([]);
+    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'retention.run': noop, ...alertJobs })).toEqual([]);
+    // The jobs retention.run replaced are gone: a handler for one is refused.
+    expect(issuesOf({ 'notice.broadcast': noop, 'sessions.prune': noop, 'retention.run': noop, ...alertJobs, 'sightings.prune': noop, 'units.positions.prune': noop })).toEqual([
+      { path: 'sightings.prune', message: 'handler for an unknown job' },
+      { path: 'units.positions.prune', message: 'handler for an unknown job' },
+    ]);
   });
 });
 

@@ -6,17 +6,24 @@ import { openTestDatabase, TEST_DATABASE_KINDS, type TestDatabaseKind } from './
 
 const ALL_TABLES = [
   'alert_actions',
+  'alert_deliveries',
   'alerts',
   'audit_log',
   'camera_analytics',
   'cameras',
+  'dispatches',
+  'emergency_plans',
+  'exports',
   'face_embeddings',
   'incident_events',
+  'incident_plan_steps',
   'incidents',
   'recordings',
+  'retention_files',
   'sessions',
   'sightings',
   'sites',
+  'unit_positions',
   'units',
   'users',
   'wall_layouts',
@@ -52,16 +59,35 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     expect(await migrateToLatest(adb)).toEqual([]);
 
     // Step by step down: each migration reverts only its own part.
+    expect(await migrateDown(adb, 1)).toEqual(['0013-privacy-masks']);
+    expect(await columnNames(adb, 'cameras')).not.toContain('privacy_masks');
+    expect(await migrateDown(adb, 1)).toEqual(['0012-camera-access']);
+    expect(await columnNames(adb, 'users')).not.toContain('camera_access');
+    expect(await migrateDown(adb, 1)).toEqual(['0011-delivery']);
+    expect(await listTables(adb)).not.toContain('alert_deliveries');
+    expect(await migrateDown(adb, 1)).toEqual(['0010-fault-recovery']);
+    expect(await columnNames(adb, 'sightings')).not.toContain('matched_at');
+    expect(await migrateDown(adb, 1)).toEqual(['0009-retention']);
+    expect(await listTables(adb)).not.toContain('retention_files');
+    expect(await migrateDown(adb, 1)).toEqual(['0008-exports']);
+    expect(await listTables(adb)).not.toContain('exports');
+    // From here on the tables of 0007 and later are gone as each step expects.
+    const DISPATCH_TABLES = ['dispatches', 'emergency_plans', 'incident_plan_steps', 'unit_positions', 'exports', 'alert_deliveries', 'retention_files'];
+    expect(await migrateDown(adb, 1)).toEqual(['0007-dispatch']);
+    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => !DISPATCH_TABLES.includes(t)));
+    expect(await columnNames(adb, 'incidents')).not.toContain('source');
+    expect(await columnNames(adb, 'incident_events')).not.toContain('seq');
+    expect(await columnNames(adb, 'units')).not.toContain('user_ids');
     expect(await migrateDown(adb, 1)).toEqual(['0006-alerts']);
     expect(await columnNames(adb, 'alerts')).not.toContain('seq');
     expect(await columnNames(adb, 'watchlists')).not.toContain('ignore_province');
     expect(await migrateDown(adb, 1)).toEqual(['0005-analytics']);
-    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'camera_analytics'));
+    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'camera_analytics' && !DISPATCH_TABLES.includes(t)));
     expect(await columnNames(adb, 'sightings')).not.toContain('stage');
     expect(await migrateDown(adb, 1)).toEqual(['0004-camera-streams']);
     expect(await columnNames(adb, 'cameras')).not.toContain('stream_url');
     expect(await migrateDown(adb, 1)).toEqual(['0003-wall-layouts']);
-    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'wall_layouts' && t !== 'camera_analytics'));
+    expect(await listTables(adb)).toEqual(ALL_TABLES.filter((t) => t !== 'wall_layouts' && t !== 'camera_analytics' && !DISPATCH_TABLES.includes(t)));
     expect(await migrateDown(adb, 1)).toEqual(['0002-face-vector']);
     expect(await columnNames(adb, 'face_embeddings')).not.toContain('vec');
 
@@ -134,6 +160,15 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     await bad(sql`insert into sightings (observed_at, camera_id, kind, score, plate_text, plate_layers) values (now(), ${cam}, 'plate', 0.5, 'A1', 3)`);
     await bad(sql`insert into sightings (observed_at, camera_id, kind, score, quality) values (now(), ${cam}, 'face', 0.5, 1.5)`);
     await bad(sql`insert into camera_analytics (camera_id, settings) values (${cam}, '[1]')`);
+    await bad(sql`insert into incidents (type, priority, title, status) values ('fire', 'P1', 't', 'pending')`);
+    await bad(sql`insert into incidents (type, priority, title, source) values ('fire', 'P1', 't', 'fax')`);
+    await bad(sql`insert into incidents (type, priority, title, status) values ('fire', 'P1', 't', 'closed')`);
+    await bad(sql`insert into incidents (type, priority, title) values ('Fire Alarm', 'P1', 't')`);
+    await bad(sql`insert into units (call_sign, kind) values ('U-1', 'helicopter')`);
+    await bad(sql`insert into units (call_sign, kind, status) values ('U-1', 'patrol_car', 'asleep')`);
+    await bad(sql`insert into emergency_plans (incident_type, name, notify) values ('fire', 'p', '{admin,mayor}')`);
+    const unit = (await sql<{ id: string }>`insert into units (call_sign, kind) values ('chk-1', 'officer') returning id`.execute(adb.db)).rows[0]!.id;
+    await bad(sql`insert into unit_positions (unit_id, at, latitude, longitude) values (${unit}, now(), 91, 0)`);
     // ...and accept the values inside them.
     await sql`insert into users (username, display_name, password_hash, roles) values ('ok-user', 'X', 'h', '{admin,patrol}')`.execute(adb.db);
     await sql`insert into sites (name, kind, latitude, longitude) values ('ok', 'virtual_checkpoint', -90, 180)`.execute(adb.db);
@@ -154,6 +189,24 @@ describe.each(TEST_DATABASE_KINDS)('migrations on %s', (kind: TestDatabaseKind) 
     await expect(sql`truncate audit_log`.execute(adb.db)).rejects.toThrow(/append-only: TRUNCATE/);
     const rows = await sql<{ action: string }>`select action from audit_log where username = 'auditor'`.execute(adb.db);
     expect(rows.rows).toEqual([{ action: 'test.append' }]);
+  });
+
+  it('the incident timeline refuses UPDATE, DELETE and TRUNCATE; incidents are never deleted; one active dispatch per unit', async () => {
+    const inc = (await sql<{ id: string }>`insert into incidents (type, priority, title) values ('theft', 'P3', 'tl') returning id`.execute(adb.db)).rows[0]!.id;
+    await sql`insert into incident_events (incident_id, kind, detail, username) values (${inc}, 'created', '{"n": 1}', 'dispatcher')`.execute(adb.db);
+    await expect(sql`update incident_events set detail = '{"n": 2}' where incident_id = ${inc}`.execute(adb.db)).rejects.toThrow(/append-only: UPDATE/);
+    await expect(sql`update incident_events set kind = 'note' where incident_id = ${inc}`.execute(adb.db)).rejects.toThrow(/append-only: UPDATE/);
+    await expect(sql`delete from incident_events where incident_id = ${inc}`.execute(adb.db)).rejects.toThrow(/append-only: DELETE/);
+    await expect(sql`truncate incident_events`.execute(adb.db)).rejects.toThrow(/append-only: TRUNCATE/);
+    await expect(sql`delete from incidents where id = ${inc}`.execute(adb.db)).rejects.toThrow(/append-only: DELETE/);
+    await expect(sql`insert into incident_events (incident_id, kind) values (${inc}, 'forged')`.execute(adb.db)).rejects.toMatchObject({ code: '23514' });
+    const rows = await sql<{ detail: unknown }>`select detail from incident_events where incident_id = ${inc}`.execute(adb.db);
+    expect(rows.rows).toEqual([{ detail: { n: 1 } }]);
+
+    const unit = (await sql<{ id: string }>`insert into units (call_sign, kind) values ('one-active', 'patrol_car') returning id`.execute(adb.db)).rows[0]!.id;
+    await sql`insert into dispatches (incident_id, unit_id) values (${inc}, ${unit})`.execute(adb.db);
+    await expect(sql`insert into dispatches (incident_id, unit_id, status) values (${inc}, ${unit}, 'en_route')`.execute(adb.db)).rejects.toMatchObject({ code: '23505' });
+    await sql`insert into dispatches (incident_id, unit_id, status) values (${inc}, ${unit}, 'cleared')`.execute(adb.db);
   });
 
   it('updated_at follows updates (trigger)', async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { cameraSchema, siteSchema, userSchema, auditEntrySchema } from '../../../contracts/api.ts';
+import type { AuditAction } from '../../../contracts/audit.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../../contracts/errors.ts';
 import { AuditRepository } from '../../../storage/repositories/audit.repository.ts';
 import { CamerasRepository, toCamera } from '../../../storage/repositories/cameras.repository.ts';
@@ -95,7 +96,11 @@ describe.each(TEST_DATABASE_KINDS)('repositories on %s', (kind) => {
       const api = toUser(u);
       expect(userSchema.strict().parse(api)).toEqual(api);
       expect(JSON.stringify(api)).not.toContain('secret-hash');
-      expect(Object.keys(api).sort()).toEqual(['createdAt', 'disabled', 'displayName', 'id', 'mustChangePassword', 'roles', 'username']);
+      expect(Object.keys(api).sort()).toEqual(['cameraAccess', 'createdAt', 'disabled', 'displayName', 'id', 'mustChangePassword', 'roles', 'username']);
+      // A new user may see every camera; a scope set later is read back as stored.
+      expect(api.cameraAccess).toEqual({ live: null, playback: null, search: null });
+      const scoped = await users.update(u.id, { cameraAccess: { live: null, playback: { siteIds: [], cameraIds: [u.id] }, search: null } });
+      expect(scoped?.cameraAccess.playback).toEqual({ siteIds: [], cameraIds: [u.id] });
     });
   });
 
@@ -295,14 +300,15 @@ describe.each(TEST_DATABASE_KINDS)('repositories on %s', (kind) => {
     it('appends and lists newest first, with filters and paging', async () => {
       const audit = new AuditRepository(db());
       const userId = randomUUID();
-      const action = uniqueName('camera.update');
+      // Unique names (not real actions) keep this test apart from others on the shared database.
+      const action = uniqueName('camera.update') as AuditAction;
       const t0 = new Date();
       for (let i = 0; i < 5; i++) {
         // Apart by more than a millisecond, so the from/to cuts below (Date has ms precision) are exact.
         if (i > 0) await new Promise((r) => setTimeout(r, 3));
         await audit.append({ userId, username: 'admin', action, targetType: 'camera', targetId: `cam-${i}`, detail: { i, nested: { ok: true } }, ip: '10.0.0.1' });
       }
-      const other = uniqueName('other');
+      const other = uniqueName('other') as AuditAction;
       await audit.append({ userId: null, username: null, action: other });
 
       const all = await audit.list({ action, limit: 100, offset: 0 });
@@ -335,7 +341,7 @@ describe.each(TEST_DATABASE_KINDS)('repositories on %s', (kind) => {
 
     it('audit rows cannot be changed or removed through the database', async () => {
       const audit = new AuditRepository(db());
-      const action = uniqueName('user.login');
+      const action = uniqueName('user.login') as AuditAction;
       await audit.append({ userId: null, username: 'someone', action });
       await expect(db().updateTable('audit_log').set({ action: 'forged' }).where('action', '=', action).execute()).rejects.toThrow(/append-only/);
       await expect(db().deleteFrom('audit_log').where('action', '=', action).execute()).rejects.toThrow(/append-only/);

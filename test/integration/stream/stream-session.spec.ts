@@ -18,7 +18,7 @@ import type { CameraHealth } from '../../../contracts/media.ts';
 import { FrameQueue } from '../../../ingest/stream/frame-queue.ts';
 import { listSegments } from '../../../ingest/stream/recording-retention.ts';
 import { StreamSession, type StreamSessionOptions } from '../../../ingest/stream/stream-session.ts';
-import { startRtspCamera, VTEST_AVI, type RtspCamera } from '../../helpers/rtsp-camera.ts';
+import { decodeFrameCounter, readFrameLog, startRtspCamera, VTEST_AVI, type RtspCamera } from '../../helpers/rtsp-camera.ts';
 
 const run = promisify(execFile);
 const PASSWORD = 'Cam-Pa55-word';
@@ -188,6 +188,49 @@ describe('stream session on a real RTSP camera', () => {
     console.log(`[measured] time to online (RTSP/TCP, 3 outputs): ${timeToOnline} ms; frame rate ${rate.toFixed(2)} fps (configured 5)`);
   });
 
+  it('analytics frames: the first frame of each 1/fps slot, each camera frame at most once', async () => {
+    // The camera's frame log says which frames it really sent: on a loaded machine its leaky queue may
+    // drop one before the encoder, and steps are counted over the frames sent, not the numbers drawn.
+    const frameLog = join(work, 'count-frames.tsv');
+    const counted = await startRtspCamera({ frameLogFile: frameLog, mounts: [{ path: 'count', source: { kind: 'pattern' }, width: 640, height: 360, fps: 10, frameCounter: true }] });
+    try {
+      const numbers = async (fps: number): Promise<number[]> => {
+        const queue = new FrameQueue(200);
+        const s = session({ cameraId: `cam-count-${fps}`, url: counted.url('count'), frames: { fps, width: 640 }, frameSink: queue });
+        s.start();
+        await waitFor(() => s.state === 'online', ONLINE_WITHIN_MS, 'online');
+        queue.clear();
+        await new Promise((r) => setTimeout(r, 4000));
+        await s.stop();
+        const out: number[] = [];
+        for (let f = queue.shift(); f; f = queue.shift()) {
+          const n = decodeFrameCounter(f.data, f.width, f.height);
+          if (n !== null) out.push(n);
+        }
+        return out;
+      };
+      /** Position of each frame number among the frames the camera sent. */
+      const sentIndex = () => {
+        const sent = [...readFrameLog(frameLog, 'count').keys()].sort((a, b) => a - b);
+        return new Map(sent.map((n, i) => [n, i]));
+      };
+      // 10 fps camera, 4 fps wanted: every 2nd or 3rd frame sent, in order.
+      const four = await numbers(4);
+      expect(four.length).toBeGreaterThanOrEqual(12);
+      let index = sentIndex();
+      const steps = four.slice(1).map((n, i) => index.get(n)! - index.get(four[i]!)!);
+      expect(steps.every((d) => d >= 2 && d <= 3), `steps over the frames sent: ${steps.join(',')}`).toBe(true);
+      // More wanted than the camera has: every frame sent, once, none repeated to fill the rate.
+      const many = await numbers(15);
+      expect(many.length).toBeGreaterThanOrEqual(30);
+      expect(new Set(many).size).toBe(many.length);
+      index = sentIndex();
+      expect(many.slice(1).every((n, i) => index.get(n) === index.get(many[i]!)! + 1)).toBe(true);
+    } finally {
+      await counted.stop();
+    }
+  });
+
   it('restarts a hung ffmpeg (SIGSTOP) through the watchdog', async () => {
     const s = session({ cameraId: 'cam-hung', url: cam.url('street'), watchdogSeconds: 2, backoffSeconds: [0.2] });
     s.start();
@@ -245,7 +288,7 @@ describe('stream session on a real RTSP camera', () => {
 });
 
 describe('stream session when the camera dies and comes back', () => {
-  it('goes offline with a reason, keeps retrying, and is online again after the camera returns', async () => {
+  it('goes offline with a reason, keeps retrying, and is online again after the camera returns', { timeout: 120_000 }, async () => {
     const cam = await startRtspCamera({ mounts: [{ path: 'street', source: { kind: 'file', path: VTEST_AVI }, width: 640, height: 360, fps: 10 }] });
     const s = session({ cameraId: 'cam-flaky', url: cam.url('street'), backoffSeconds: [0.5, 1, 2], watchdogSeconds: 5 });
     try {
@@ -260,7 +303,9 @@ describe('stream session when the camera dies and comes back', () => {
       expect(s.health.reason).toBe('camera unreachable (connection refused)');
       await cam.restart();
       const backAt = Date.now();
-      const recovery = await waitFor(() => s.state === 'online', 15_000, 'online again');
+      // Back within the start timeout (20 s: an attempt that reached the camera while it was still starting
+      // may hang until then) plus the longest backoff step; a loaded CI machine took over 15 s once.
+      const recovery = await waitFor(() => s.state === 'online', 40_000, 'online again');
       expect(s.health).toMatchObject({ status: 'online', reason: null });
       const pid = s.pid;
       await s.stop();

@@ -13,6 +13,7 @@ const cam = (id: string, url = `rtsp://127.0.0.1/${id}`): IngestCamera => ({
   subStreamUrl: null,
   username: null,
   password: null,
+  privacyMasks: [],
 });
 const health = (cameraId: string, status: CameraHealth['status'], reason: string | null = null): CameraHealth => ({
   cameraId,
@@ -74,6 +75,22 @@ describe('ingest service', () => {
     expect(state.stopped.sort()).toEqual(['a', 'b', 'c']);
     expect(state.started).toContain('a@rtsp://127.0.0.1/a2');
     expect(svc.sessions()).toEqual(['a']);
+  });
+
+  it('restarts a camera whose privacy masks changed, and only then', async () => {
+    const { state, ports } = fakes();
+    state.cameras = [cam('a')];
+    state.held = ['a'];
+    const svc = new IngestService(ports, log);
+    await svc.round();
+    await svc.round();
+    expect(state.stopped).toEqual([]);
+    state.cameras = [{ ...cam('a'), privacyMasks: [[[0, 0], [0.5, 0], [0.5, 1]]] }];
+    await svc.round();
+    expect(state.stopped).toEqual(['a']);
+    expect(state.started).toHaveLength(2);
+    await svc.round();
+    expect(state.stopped).toEqual(['a']);
   });
 
   it('reports only health changes, and stops everything and gives the leases back on close', async () => {

@@ -6,6 +6,20 @@ import { SIGHTING_KINDS, SIGHTING_STAGES } from '../../../contracts/sightings.ts
 import { MIGRATION_0001_ENUMS } from '../../../storage/migrations/0001-initial.ts';
 import { MIGRATION_0005_ENUMS } from '../../../storage/migrations/0005-analytics.ts';
 import { MIGRATION_0006_ENUMS } from '../../../storage/migrations/0006-alerts.ts';
+import { MIGRATION_0007_ENUMS } from '../../../storage/migrations/0007-dispatch.ts';
+import { MIGRATION_0008_ENUMS } from '../../../storage/migrations/0008-exports.ts';
+import { EXPORT_STATUSES } from '../../../contracts/exports.ts';
+import {
+  ACTIVE_DISPATCH_STATUSES,
+  DISPATCH_STATUSES,
+  INCIDENT_EVENT_KINDS,
+  INCIDENT_OUTCOMES,
+  INCIDENT_PRIORITIES,
+  INCIDENT_SOURCES,
+  INCIDENT_STATUSES,
+  UNIT_KINDS,
+  UNIT_STATUSES,
+} from '../../../contracts/incidents.ts';
 import { ALERT_ACTIONS, ALERT_STATUSES, DISPOSITIONS } from '../../../contracts/alerts.ts';
 import { ALERT_LEVELS, WATCHLIST_KINDS } from '../../../contracts/watchlists.ts';
 import { knownMigrationNames } from '../../../storage/migrator.ts';
@@ -29,6 +43,17 @@ describe('migration enums match the contracts', () => {
     ['alert statuses', MIGRATION_0001_ENUMS.alertStatuses, ALERT_STATUSES],
     ['dispositions', MIGRATION_0006_ENUMS.dispositions, DISPOSITIONS],
     ['alert actions', MIGRATION_0006_ENUMS.alertActions, ALERT_ACTIONS],
+    ['incident priorities', MIGRATION_0001_ENUMS.incidentPriorities, INCIDENT_PRIORITIES],
+    ['incident statuses', MIGRATION_0007_ENUMS.incidentStatuses, INCIDENT_STATUSES],
+    ['incident sources', MIGRATION_0007_ENUMS.incidentSources, INCIDENT_SOURCES],
+    ['incident outcomes', MIGRATION_0007_ENUMS.incidentOutcomes, INCIDENT_OUTCOMES],
+    ['incident event kinds', MIGRATION_0007_ENUMS.incidentEventKinds, INCIDENT_EVENT_KINDS],
+    ['unit kinds', MIGRATION_0007_ENUMS.unitKinds, UNIT_KINDS],
+    ['unit statuses', MIGRATION_0007_ENUMS.unitStatuses, UNIT_STATUSES],
+    ['dispatch statuses', MIGRATION_0007_ENUMS.dispatchStatuses, DISPATCH_STATUSES],
+    ['active dispatch statuses', MIGRATION_0007_ENUMS.activeDispatchStatuses, ACTIVE_DISPATCH_STATUSES],
+    ['plan notify roles', MIGRATION_0007_ENUMS.roles, ROLES],
+    ['export statuses', MIGRATION_0008_ENUMS.exportStatuses, EXPORT_STATUSES],
   ])('%s', (_name, inMigration, inContracts) => {
     expect([...inMigration].sort()).toEqual([...inContracts].sort());
   });

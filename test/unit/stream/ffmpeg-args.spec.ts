@@ -4,6 +4,7 @@ import {
   buildFfmpegArgs,
   FFMPEG_PRESETS,
   ffmpegOverridesSchema,
+  framesSelectFilter,
   inputKindFor,
   resolvePreset,
 } from '../../../ingest/stream/ffmpeg-args.ts';
@@ -19,7 +20,9 @@ const RECORDING = [
   '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
   '-reset_timestamps', '1', '-strftime', '1', '/data/recordings/cam-1/%Y%m%dT%H%M%SZ.mp4',
 ];
-const FRAMES = ['-map', '0:v:0', '-an', '-vf', 'fps=5,scale=640:-2', '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1'];
+const SELECT_5 = "select='isnan(prev_selected_t)+gt(floor(t*5)\\,floor(prev_selected_t*5))'";
+const FRAMES = ['-map', '0:v:0', '-an', '-vf', `${SELECT_5},scale=640:-2`, '-fps_mode', 'passthrough', '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1'];
+const DECODE = ['-thread_type', 'slice'];
 
 const outputs = {
   relay: { rtpPort: 5004 },
@@ -32,7 +35,7 @@ describe('ffmpeg argument presets', () => {
     expect(buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, ...outputs })).toEqual([
       ...HEAD,
       '-sdp_file', devNull,
-      '-rtsp_transport', 'tcp', '-timeout', '5000000', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000',
+      ...DECODE, '-rtsp_transport', 'tcp', '-timeout', '5000000', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000',
       '-i', URL_WITH_PASSWORD,
       ...RELAY,
       ...RECORDING,
@@ -44,7 +47,7 @@ describe('ffmpeg argument presets', () => {
     expect(buildFfmpegArgs({ input: { kind: 'rtsp-udp', url: URL_WITH_PASSWORD }, ...outputs })).toEqual([
       ...HEAD,
       '-sdp_file', devNull,
-      '-rtsp_transport', 'udp', '-timeout', '5000000', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000',
+      ...DECODE, '-rtsp_transport', 'udp', '-timeout', '5000000', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000',
       '-i', URL_WITH_PASSWORD,
       ...RELAY,
       ...RECORDING,
@@ -58,7 +61,7 @@ describe('ffmpeg argument presets', () => {
     ).toEqual([
       ...HEAD,
       '-sdp_file', '/tmp/cam.sdp',
-      '-re', '-stream_loop', '-1', '-fflags', '+genpts',
+      ...DECODE, '-re', '-stream_loop', '-1', '-fflags', '+genpts',
       '-i', 'file:/srv/demo/a b.mp4',
       '-map', '0:v:0', '-c:v', 'copy', '-an', '-bsf:v', 'h264_mp4toannexb',
       '-f', 'rtp', '-payload_type', '96', 'rtp://127.0.0.1:5004?pkt_size=1200',
@@ -68,9 +71,9 @@ describe('ffmpeg argument presets', () => {
   it('frames only: no relay, so no -sdp_file; plain absolute paths work as file inputs', () => {
     expect(buildFfmpegArgs({ input: { kind: 'file', url: '/media/x.avi' }, relay: null, recording: null, frames: { fps: 2, width: 320 } })).toEqual([
       ...HEAD,
-      '-re', '-stream_loop', '-1', '-fflags', '+genpts',
+      ...DECODE, '-re', '-stream_loop', '-1', '-fflags', '+genpts',
       '-i', 'file:/media/x.avi',
-      '-map', '0:v:0', '-an', '-vf', 'fps=2,scale=320:-2', '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1',
+      '-map', '0:v:0', '-an', '-vf', `${framesSelectFilter(2)},scale=320:-2`, '-fps_mode', 'passthrough', '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1',
     ]);
   });
 
@@ -79,6 +82,57 @@ describe('ffmpeg argument presets', () => {
     const codecs = args.flatMap((a, i) => (a === '-c:v' || a === '-c' || a === '-vcodec' ? [args[i + 1]] : []));
     expect(codecs).toEqual(['copy']);
     expect(args).not.toContain('-vf');
+  });
+
+  it('without a privacy mask nothing changes: one input, no filter graph, relay and recording copied', () => {
+    for (const mask of [undefined, null]) {
+      const args = buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, ...outputs, mask });
+      expect(args).toEqual(buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, ...outputs }));
+      expect(args.filter((a) => a === '-i')).toHaveLength(1);
+      expect(args).not.toContain('-filter_complex');
+      expect(args).not.toContain('libx264');
+    }
+  });
+
+  it('with a privacy mask: the PNG as a second input, one graph, relay and recording encoded, frames from the masked picture', () => {
+    const MASK = '/data/masks/cam-1-0123456789abcdef.png';
+    const ENCODE = [
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+      '-force_key_frames', 'expr:gte(t,n_forced*2)', '-fps_mode', 'passthrough',
+    ];
+    expect(buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, ...outputs, mask: { file: MASK } })).toEqual([
+      ...HEAD,
+      '-sdp_file', devNull,
+      ...DECODE, '-rtsp_transport', 'tcp', '-timeout', '5000000', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000',
+      '-i', URL_WITH_PASSWORD,
+      '-f', 'png_pipe', '-i', `file:${MASK}`,
+      '-filter_complex',
+      '[1:v][0:v]scale2ref[mask][cam];[cam][mask]overlay=format=auto,format=yuv420p,split=3[relay][rec][fsel];' +
+        `[fsel]${SELECT_5},scale=640:-2[frames]`,
+      '-map', '[relay]', ...ENCODE, '-tune', 'zerolatency', '-x264-params', 'repeat-headers=1', '-an',
+      '-f', 'rtp', '-payload_type', '96', 'rtp://127.0.0.1:5004?pkt_size=1200',
+      '-map', '[rec]', ...ENCODE, '-an', '-f', 'segment', '-segment_time', '60', '-segment_format', 'mp4',
+      '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
+      '-reset_timestamps', '1', '-strftime', '1', '/data/recordings/cam-1/%Y%m%dT%H%M%SZ.mp4',
+      '-map', '[frames]', '-an', '-fps_mode', 'passthrough', '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1',
+    ]);
+  });
+
+  it('with a privacy mask, the graph splits into exactly the outputs there are, and no -vf or copy is left', () => {
+    const mask = { file: '/data/masks/m.png' };
+    const relayOnly = buildFfmpegArgs({ input: { kind: 'file', url: '/media/street.mp4' }, relay: { rtpPort: 5004 }, recording: null, frames: null, mask });
+    expect(relayOnly[relayOnly.indexOf('-filter_complex') + 1]).toBe('[1:v][0:v]scale2ref[mask][cam];[cam][mask]overlay=format=auto,format=yuv420p,split=1[relay]');
+    // The file preset's Annex B filter is for copied MP4 H.264; the encoder writes Annex B itself.
+    expect(relayOnly).not.toContain('-bsf:v');
+    expect(relayOnly).not.toContain('copy');
+    const framesOnly = buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, relay: null, recording: null, frames: { fps: 5, width: 640 }, mask });
+    expect(framesOnly[framesOnly.indexOf('-filter_complex') + 1]).toBe(
+      `[1:v][0:v]scale2ref[mask][cam];[cam][mask]overlay=format=auto,format=yuv420p,split=1[fsel];[fsel]${SELECT_5},scale=640:-2[frames]`,
+    );
+    expect(framesOnly).not.toContain('-vf');
+    expect(framesOnly).not.toContain('libx264');
+    expect(framesOnly).not.toContain('-sdp_file');
+    expect(() => buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, ...outputs, mask: { file: 'masks/m.png' } })).toThrow(/absolute/);
   });
 
   it('puts the URL with its password only in argv, as given, once', () => {
@@ -99,7 +153,7 @@ describe('ffmpeg argument presets', () => {
       '-rtsp_transport', 'tcp', '-timeout', '2000000',
       '-i', 'rtsp://cam/x',
       '-map', '0:v:0', '-c:v', 'copy', '-an', '-ssrc', '1234', '-f', 'rtp', '-payload_type', '96', 'rtp://127.0.0.1:5004?pkt_size=1200',
-      '-map', '0:v:0', '-an', '-vf', 'fps=1,scale=320:-2', '-pix_fmt', 'bgr24', '-threads', '1', '-f', 'rawvideo', 'pipe:1',
+      '-map', '0:v:0', '-an', '-vf', `${framesSelectFilter(1)},scale=320:-2`, '-fps_mode', 'passthrough', '-pix_fmt', 'bgr24', '-threads', '1', '-f', 'rawvideo', 'pipe:1',
     ]);
     // Other presets are untouched.
     expect(resolvePreset('rtsp-udp', 'none', overrides)).toBe(FFMPEG_PRESETS['rtsp-udp/none']);

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -167,10 +170,16 @@ describe('FfmpegProcess (against fake ffmpeg executables)', () => {
   });
 
   it('stop(): SIGTERM first, SIGKILL when ignored', async () => {
-    const bin = fakes.script('stubborn', `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); process.stderr.write('[info] up\\n');`);
+    const ready = join(tmpdir(), `argus-stubborn-${process.pid}-${Date.now()}`);
+    const bin = fakes.script('stubborn', `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); fs.writeFileSync(${JSON.stringify(ready)}, 'up');`);
     const { log } = memoryLogger();
     const proc = FfmpegProcess.start({ args: [], ffmpegPath: bin, frames: false, log, killGraceMs: 300 });
-    await new Promise((r) => setTimeout(r, 300)); // let it install its handler
+    // Wait until it has installed its handler (a loaded machine can take seconds to start Node).
+    for (let waited = 0; !existsSync(ready); waited += 20) {
+      if (waited > 15_000) throw new Error('the stubborn fake never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    rmSync(ready, { force: true });
     const t0 = Date.now();
     const exit = await proc.stop();
     expect(exit.signal).toBe('SIGKILL');

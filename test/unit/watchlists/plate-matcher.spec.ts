@@ -113,6 +113,21 @@ describe('PlateMatcher: fuzzy', () => {
     expect(m.match('京A12345').find((h) => h.entryId === ignored.entryId)).toMatchObject({ score: 1, provinceIgnored: false });
   });
 
+  it('a read that lost its province character matches only lists that ignore the province', () => {
+    const ignored = entry('沪A12345', { ignoreProvince: true });
+    const ignoredTolerant = entry('京B54321', { ignoreProvince: true, tolerance: 1 });
+    const counted = entry('沪A12345', { tolerance: 2 });
+    const m = new PlateMatcher([ignored, ignoredTolerant, counted]);
+    expect(m.match('A12345')).toEqual([expect.objectContaining({ entryId: ignored.entryId, misreads: 0, provinceIgnored: true })]);
+    expect(m.match('A12345')[0]!.score).toBeLessThan(1);
+    // The rest still follows the list's tolerance.
+    expect(ids(m, 'B5432I')).toEqual([ignoredTolerant.entryId]);
+    expect(ids(m, 'A1Z345')).toEqual([]);
+    // Only a missing first character: a read missing another one, or one character short of a wildcard, is not it.
+    expect(ids(m, 'A1234')).toEqual([]);
+    expect(ids(m, '沪A1234')).toEqual([]);
+  });
+
   it('province tolerance with a misread: ignoreProvince + tolerance 1 takes both', () => {
     const e = entry('京A12345', { tolerance: 1, ignoreProvince: true });
     const m = new PlateMatcher([e]);

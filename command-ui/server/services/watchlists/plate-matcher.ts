@@ -19,6 +19,9 @@
  * - A *wrong province character*: the listed and the read character are both province characters and
  *   differ (at the first position, or after WJ). With `ignoreProvince` it is free (the hit says
  *   `provinceIgnored: true`); without, it counts as one misread.
+ * - A *lost province character*: a read that does not start with a province character (the recogniser
+ *   dropped it: `A12345` for 沪A12345) matches an exact listing that starts with one only with
+ *   `ignoreProvince`, as a province change would (the rest compared as above).
  * - Any other difference (a character of another class, a missing or extra character) means no match:
  *   lengths must agree, except where a `*` in the pattern stands for a run of characters.
  * - `?` matches exactly one character and `*` any run (also none); wildcard positions cost nothing.
@@ -315,6 +318,14 @@ export class PlateMatcher {
       }
     };
     for (const c of this.#exact.get(key) ?? []) check(c);
+    // The province character lost by the recogniser: listings of one more character under '#' + key.
+    if (!isProvinceChar(read[0]!)) {
+      for (const c of this.#exact.get(`#${key}`) ?? []) {
+        if (!c.ref.ignoreProvince || c.chars.length !== read.length + 1 || !isProvinceChar(c.chars[0]!)) continue;
+        const rest = positionalCost(c.chars.slice(1), read, true, c.tolerance * MISREAD + MISREAD - 1);
+        consider(c, rest + PROVINCE_FREE);
+      }
+    }
     for (const { anchor, byText } of this.#anchored.values()) {
       const t = anchorText(anchor, key);
       if (t === undefined) continue;

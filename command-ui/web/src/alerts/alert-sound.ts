@@ -1,3 +1,4 @@
+import { TonePlayer } from '../components/tone-player.ts';
 import type { AlertLevel } from './alert-types.ts';
 
 /**
@@ -20,56 +21,24 @@ export const SOUND_PATTERNS: Readonly<Record<AlertLevel, Pattern | null>> = {
   blue: null,
 };
 
-type AudioContextConstructor = typeof AudioContext;
-
 export class AlertSound {
-  private context: AudioContext | null = null;
+  private readonly tones = new TonePlayer();
   private timer: ReturnType<typeof setInterval> | null = null;
   private repeating: string | null = null;
   muted = false;
   /** Everything played, for tests (`window.__argusAlertSound`). */
   readonly played: { level: AlertLevel; at: number }[] = [];
 
-  private audio(): AudioContext | null {
-    if (this.context) return this.context;
-    const Ctor = (window.AudioContext ?? (window as unknown as { webkitAudioContext?: AudioContextConstructor }).webkitAudioContext) as AudioContextConstructor | undefined;
-    if (!Ctor) return null;
-    try {
-      this.context = new Ctor();
-    } catch {
-      return null;
-    }
-    return this.context;
-  }
-
   /** Browsers start audio suspended until a user gesture: call from a click. */
   unlock(): void {
-    const ctx = this.audio();
-    if (ctx && ctx.state === 'suspended') void ctx.resume().catch(() => undefined);
+    this.tones.unlock();
   }
 
   private playOnce(level: AlertLevel): void {
     const pattern = SOUND_PATTERNS[level];
     if (!pattern || this.muted) return;
     this.played.push({ level, at: Date.now() });
-    const ctx = this.audio();
-    if (!ctx) return;
-    if (ctx.state === 'suspended') void ctx.resume().catch(() => undefined);
-    let t = ctx.currentTime + 0.02;
-    for (let i = 0; i < pattern.beeps; i++) {
-      const osc = ctx.createOscillator();
-      const gain = ctx.createGain();
-      osc.type = 'square';
-      osc.frequency.value = pattern.frequency;
-      gain.gain.setValueAtTime(0.0001, t);
-      gain.gain.exponentialRampToValueAtTime(0.25, t + 0.01);
-      gain.gain.setValueAtTime(0.25, t + pattern.beepMs / 1000 - 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, t + pattern.beepMs / 1000);
-      osc.connect(gain).connect(ctx.destination);
-      osc.start(t);
-      osc.stop(t + pattern.beepMs / 1000 + 0.01);
-      t += (pattern.beepMs + pattern.gapMs) / 1000;
-    }
+    this.tones.play(Array.from({ length: pattern.beeps }, () => ({ frequency: pattern.frequency, ms: pattern.beepMs, gapMs: pattern.gapMs, gain: 0.25 })));
   }
 
   /** Sound a new alert: once, or repeated (red) until `stop(alertId)`. */
@@ -101,7 +70,6 @@ export class AlertSound {
 
   dispose(): void {
     this.stopRepeat();
-    void this.context?.close().catch(() => undefined);
-    this.context = null;
+    this.tones.dispose();
   }
 }

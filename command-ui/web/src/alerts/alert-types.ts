@@ -10,8 +10,8 @@ export type { Alert, AlertActionRecord as AlertAction, AlertPage, AlertStatus, D
 export { ALERT_LEVELS, WATCHLIST_KINDS } from '../../../../contracts/watchlists.ts';
 export type { AlertLevel, FacePhoto, ImportReport, Watchlist, WatchlistEntry, WatchlistKind } from '../../../../contracts/watchlists.ts';
 
-/** `GET /api/alerts` query; every field optional (the server defaults the limit). */
-export type AlertQuery = Partial<ServerAlertQuery>;
+/** `GET /api/alerts` query; every field optional (the server defaults the limit). `near` is sent as "lat,lon". */
+export type AlertQuery = Partial<Omit<ServerAlertQuery, 'near'>> & { near?: { latitude: number; longitude: number } };
 
 export interface AlertSince {
   items: import('../../../../contracts/alerts.ts').Alert[];

@@ -6,14 +6,16 @@ import type { MessageKey } from '../i18n/messages.ts';
 import { useSignedIn } from '../state/session.tsx';
 import { nextAction } from './alert-list.ts';
 import { ALERT_DISPOSITIONS, type Alert, type AlertDisposition, type AlertLevel } from './alert-types.ts';
+import { useLevelText } from '../state/display-settings.tsx';
 
 /** Level chip: the colour and its name (红色 · 拦截扣留). */
-export function LevelChip({ level, t, big }: { level: AlertLevel; t: Translate; big?: boolean }) {
+export function LevelChip({ level, big }: { level: AlertLevel; t?: Translate; big?: boolean }) {
+  const levels = useLevelText();
   return (
-    <span className={`level-chip level-${level}${big ? ' level-chip-big' : ''}`} data-level={level} title={t(`alertLevel.${level}.action`)}>
+    <span className={`level-chip level-${level}${big ? ' level-chip-big' : ''}`} data-level={level} title={levels.action(level)}>
       <span className="lvl-swatch" aria-hidden="true" />
-      <span className="level-name">{t(`alertLevel.${level}`)}</span>
-      {big && <span className="level-action">{t(`alertLevel.${level}.action`)}</span>}
+      <span className="level-name">{levels.name(level)}</span>
+      {big && <span className="level-action">{levels.action(level)}</span>}
     </span>
   );
 }
@@ -126,6 +128,23 @@ export function AlertActions({ alert, onChanged, onAction, big }: { alert: Alert
             </button>
           </div>
         </form>
+      )}
+      {hasPermission(user.roles, 'incidents.manage') && (
+        <button
+          type="button"
+          className={`btn${size}`}
+          disabled={busy}
+          data-action="create-incident"
+          onClick={() =>
+            void run(async () => {
+              const incident = await api.incidentFromAlert(alert.id);
+              window.location.hash = `#/incidents/${incident.id}`;
+              return alert;
+            })
+          }
+        >
+          {t('incidents.fromAlert')}
+        </button>
       )}
       {error && (
         <div className="field-error" role="alert" data-testid="alert-action-error">

@@ -9,7 +9,8 @@ import type { Alert, AlertQuery } from './alert-types.ts';
 /**
  * Alerts kept live: a first page from `GET /api/alerts`, then `alert.created` / `alert.updated`
  * pushes, and on every (re)connection a replay of `GET /api/alerts/since?seq=N` from the highest
- * `seq` seen, so that nothing pushed while the link was down is lost. Everything is merged by id:
+ * `seq` seen, so that nothing pushed while the link was down is lost; every ALERT_CATCH_UP_MS the
+ * same replay from the last seq the API returned, for a push lost while the link stayed up. Everything is merged by id:
  * an alert that arrives by push and by replay is shown once.
  *
  * `seqKey` keeps the highest seq in localStorage (the terminal: nothing lost across a reload
@@ -60,6 +61,13 @@ async function replaySince(api: ApiClient, from: number, siteId: string | undefi
   return all;
 }
 
+/**
+ * How often the list also asks the API for what came after the last replay, connected or not: a push
+ * can be lost without the socket dropping (the Redis adapter between API processes was down while
+ * the alert was raised), and this is what brings such an alert to the screen.
+ */
+export const ALERT_CATCH_UP_MS = 10_000;
+
 export interface AlertStream {
   alerts: Alert[];
   loading: boolean;
@@ -91,6 +99,9 @@ export function useAlertStream(options: {
   const [reloads, setReloads] = useState(0);
   const [nextCursor, setNextCursor] = useState<string | null>(null);
   const seqRef = useRef<number>(readSeq(options.seqKey) ?? 0);
+  // The API's cursor for the periodic catch-up: moved only by what the API returned (never by pushes,
+  // which may skip an alert that was lost on the way).
+  const checkedRef = useRef<number>(seqRef.current);
   const seenRef = useRef(new Set<string>());
   const loadedRef = useRef(false);
   const acceptRef = useRef(options.accept);
@@ -123,6 +134,7 @@ export function useAlertStream(options: {
   // A new scope (another checkpoint, other filters): start again.
   useEffect(() => {
     seqRef.current = readSeq(seqKey) ?? 0;
+    checkedRef.current = seqRef.current;
     seenRef.current = new Set();
     loadedRef.current = false;
     setAlerts([]);
@@ -149,10 +161,16 @@ export function useAlertStream(options: {
         if (firstLoad) setNextCursor(page.nextCursor ?? null);
         // Known items first (no sound for what was already there)…
         take(page.items, !firstLoad);
+        let checked = Math.max(from, maxSeq(page.items, 0));
         // …then everything after the last seq seen: what a dropped link or a reload missed.
         if (from > 0 && (hadStored || !firstLoad)) {
-          take(await replaySince(api, from, query.siteId, abort.signal), true);
+          const missed = await replaySince(api, from, query.siteId, abort.signal);
+          take(missed, true);
+          checked = Math.max(checked, maxSeq(missed, 0));
         }
+        // A filtered first page says little about the newest seq: ask for it (the catch-up starts there).
+        if (checked === 0 && checkedRef.current === 0) checked = maxSeq((await api.listAlerts({ siteId: query.siteId, limit: 1 }, abort.signal)).items, 0);
+        checkedRef.current = Math.max(checkedRef.current, checked);
         loadedRef.current = true;
         setLoading(false);
       } catch (caught) {
@@ -176,6 +194,31 @@ export function useAlertStream(options: {
       s.off('alert.updated', onUpdated);
     };
   }, [socket, take, enabled]);
+
+  // The periodic catch-up (see ALERT_CATCH_UP_MS); merged by id like everything else.
+  useEffect(() => {
+    if (!enabled) return;
+    const abort = new AbortController();
+    let running = false;
+    const timer = setInterval(() => {
+      if (running || !loadedRef.current) return;
+      running = true;
+      const query = JSON.parse(queryKey) as AlertQuery;
+      replaySince(api, checkedRef.current, query.siteId, abort.signal)
+        .then((items) => {
+          take(items, true);
+          checkedRef.current = Math.max(checkedRef.current, maxSeq(items, 0));
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          running = false;
+        });
+    }, ALERT_CATCH_UP_MS);
+    return () => {
+      clearInterval(timer);
+      abort.abort();
+    };
+  }, [api, queryKey, take, enabled]);
 
   const upsert = useCallback((alert: Alert) => setAlerts((list) => mergeAlerts(list, [alert])), []);
   const reload = useCallback(() => setReloads((n) => n + 1), []);

@@ -11,10 +11,34 @@ import type {
   UpdateUserRequest,
   User,
 } from '../../../../contracts/api.ts';
+import type { AuditEntry } from '../../../../contracts/api.ts';
+import type { AuditCsvQuery } from '../../../../contracts/audit.ts';
 import type { LiveViewerOffer, PtzCommand, PtzPreset, Recording, WallLayout, WallLayoutInput } from '../../../../contracts/media.ts';
+import type { DisplaySettings } from '../../../../contracts/display.ts';
+import type { Overview } from '../../../../contracts/overview.ts';
+import { ServerClock } from './server-clock.ts';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../../../../contracts/errors.ts';
 import type { Alert, AlertDisposition, AlertPage, AlertQuery, AlertSince, ImportReport, Watchlist, WatchlistEntry, WatchlistEntryInput, WatchlistInput } from '../alerts/alert-types.ts';
-import type { AnalyticsSettingsInput, CameraAnalytics, Sighting, SightingPage, SightingSearchInput, SightingStats } from '../../../../contracts/sightings.ts';
+import type {
+  Candidate,
+  CloseIncidentRequest,
+  CreateIncidentRequest,
+  CreatePlanRequest,
+  Dispatch,
+  EmergencyPlan,
+  Incident,
+  IncidentFromAlertRequest,
+  IncidentPage,
+  IncidentPriority,
+  IncidentStatus,
+  IncidentType,
+  ManualUnitStatus,
+  Unit,
+  UnitStatus,
+  UpdatePlanRequest,
+} from '../../../../contracts/incidents.ts';
+import type { ExportCreate, ExportJob, ExportPublicKey } from '../../../../contracts/exports.ts';
+import type { AnalyticsSettingsInput, CameraAnalytics, FaceSearchResult, Sighting, SightingPage, SightingSearchInput, SightingStats, Trajectory } from '../../../../contracts/sightings.ts';
 
 /**
  * A small typed client for the Argus HTTP API (all under /api, JSON). The bearer token is kept in
@@ -61,6 +85,17 @@ export function issuesFor(error: unknown, field: string): string | undefined {
     })
     .map((i) => i.message);
   return messages.length > 0 ? messages.join('; ') : undefined;
+}
+
+/** A camera near an incident (`GET /api/incidents/:id/cameras`). */
+export interface NearbyCamera {
+  id: string;
+  name: string;
+  status: string;
+  latitude: number;
+  longitude: number;
+  distanceMetres: number;
+  positionFrom: 'camera' | 'site';
 }
 
 export interface ChangePasswordRequest {
@@ -127,6 +162,8 @@ function isErrorBody(value: unknown): value is ErrorBody {
 
 export class ApiClient {
   private token: string | null = readStoredToken();
+  /** The server's clock, learnt from every reply (timers count on it). */
+  readonly clock = new ServerClock();
   private readonly unauthenticatedListeners = new Set<() => void>();
 
   constructor(private readonly baseUrl = '') {}
@@ -292,6 +329,23 @@ export class ApiClient {
     return this.request<SightingStats>('GET', `/api/sightings/stats?${sightingParams({ ...query, cameraIds: query.cameraIds ? [...query.cameraIds] : undefined }).toString()}`, { signal });
   }
 
+  /** A vehicle's reads across cameras and checkpoints, oldest first (one plate, exactly; no wildcards). */
+  trajectory(query: { plate: string; from?: Date; to?: Date; limit?: number }, signal?: AbortSignal): Promise<Trajectory> {
+    return this.request<Trajectory>('GET', `/api/sightings/trajectory?${sightingParams(query).toString()}`, { signal });
+  }
+
+  /**
+   * Face search by photo: the image bytes (JPEG or PNG) as the body, the criteria in the query.
+   * A photo the server cannot search (no face, several faces, too poor) answers 400 with the reason;
+   * a server without face models 503.
+   */
+  async faceSearch(file: Blob, query: { cameraIds?: readonly string[]; from?: Date; to?: Date; k?: number; minScore?: number } = {}): Promise<FaceSearchResult> {
+    const path = `/api/sightings/face-search?${sightingParams({ ...query, cameraIds: query.cameraIds ? [...query.cameraIds] : undefined }).toString()}`;
+    const { status, payload } = await this.raw('POST', path, file, file.type || 'image/jpeg');
+    if (status >= 200 && status < 300) return payload as FaceSearchResult;
+    throw this.errorOf(status, payload, path);
+  }
+
   /**
    * Address of a sighting's evidence image (`cropUrl` / `frameUrl`) for `<img src>`: like recorded
    * video, it is authenticated by the session cookie that sign-in sets.
@@ -363,7 +417,8 @@ export class ApiClient {
 
   // ---------- alerts ----------
   listAlerts(query: AlertQuery, signal?: AbortSignal): Promise<AlertPage> {
-    return this.request<AlertPage>('GET', `/api/alerts?${sightingParams({ ...query }).toString()}`, { signal });
+    const near = query.near ? `${query.near.latitude.toFixed(6)},${query.near.longitude.toFixed(6)}` : undefined;
+    return this.request<AlertPage>('GET', `/api/alerts?${sightingParams({ ...query, near }).toString()}`, { signal });
   }
 
   getAlert(id: string): Promise<Alert> {
@@ -384,9 +439,181 @@ export class ApiClient {
     return this.request<Alert>('POST', `/api/alerts/${encodeURIComponent(id)}/resolve`, { body: note ? { disposition, note } : { disposition } });
   }
 
+  // ---------- command-centre overview ----------
+  overview(signal?: AbortSignal): Promise<Overview> {
+    return this.request<Overview>('GET', '/api/overview', { signal });
+  }
+
+  // ---------- incidents and dispatch ----------
+  listIncidentTypes(): Promise<{ items: IncidentType[] }> {
+    return this.request<{ items: IncidentType[] }>('GET', '/api/incident-types');
+  }
+
+  listIncidents(query: { open?: boolean; status?: IncidentStatus; priority?: IncidentPriority; type?: string; limit?: number; offset?: number } = {}, signal?: AbortSignal): Promise<IncidentPage> {
+    return this.request<IncidentPage>('GET', `/api/incidents?${sightingParams({ ...query }).toString()}`, { signal });
+  }
+
+  getIncident(id: string, signal?: AbortSignal): Promise<Incident> {
+    return this.request<Incident>('GET', `/api/incidents/${encodeURIComponent(id)}`, { signal });
+  }
+
+  /** A 110 call (`source: 'call'` with the caller) or an incident entered by hand. */
+  createIncident(request: Partial<CreateIncidentRequest> & Pick<CreateIncidentRequest, 'type'>): Promise<Incident> {
+    return this.request<Incident>('POST', '/api/incidents', { body: request });
+  }
+
+  incidentFromAlert(alertId: string, request: IncidentFromAlertRequest = undefined): Promise<Incident> {
+    return this.request<Incident>('POST', `/api/incidents/from-alert/${encodeURIComponent(alertId)}`, { body: request ?? {} });
+  }
+
+  addIncidentNote(id: string, note: string): Promise<Incident> {
+    return this.request<Incident>('POST', `/api/incidents/${encodeURIComponent(id)}/notes`, { body: { note } });
+  }
+
+  closeIncident(id: string, request: CloseIncidentRequest): Promise<Incident> {
+    return this.request<Incident>('POST', `/api/incidents/${encodeURIComponent(id)}/close`, { body: request });
+  }
+
+  tickPlanStep(id: string, index: number): Promise<Incident> {
+    return this.request<Incident>('POST', `/api/incidents/${encodeURIComponent(id)}/plan/steps/${index}/tick`, { body: {} });
+  }
+
+  incidentCameras(id: string, limit?: number): Promise<{ items: NearbyCamera[] }> {
+    return this.request<{ items: NearbyCamera[] }>('GET', `/api/incidents/${encodeURIComponent(id)}/cameras?${sightingParams({ limit }).toString()}`);
+  }
+
+  /** Available, not stale units, nearest first. */
+  incidentCandidates(id: string, query: { capability?: string; kind?: string; limit?: number } = {}): Promise<{ items: Candidate[] }> {
+    return this.request<{ items: Candidate[] }>('GET', `/api/incidents/${encodeURIComponent(id)}/candidates?${sightingParams({ ...query }).toString()}`);
+  }
+
+  incidentDispatches(id: string): Promise<{ items: Dispatch[] }> {
+    return this.request<{ items: Dispatch[] }>('GET', `/api/incidents/${encodeURIComponent(id)}/dispatches`);
+  }
+
+  dispatchUnits(id: string, unitIds: readonly string[], note?: string): Promise<{ items: Dispatch[] }> {
+    return this.request<{ items: Dispatch[] }>('POST', `/api/incidents/${encodeURIComponent(id)}/dispatches`, { body: note ? { unitIds, note } : { unitIds } });
+  }
+
+  dispatchAction(incidentId: string, dispatchId: string, action: 'accept' | 'en_route' | 'on_scene' | 'clear' | 'cancel', note?: string): Promise<Dispatch> {
+    const path = `/api/incidents/${encodeURIComponent(incidentId)}/dispatches/${encodeURIComponent(dispatchId)}/status`;
+    return this.request<Dispatch>('POST', path, { body: note ? { action, note } : { action } });
+  }
+
+  reassignDispatch(incidentId: string, dispatchId: string, unitId: string): Promise<unknown> {
+    return this.request<unknown>('POST', `/api/incidents/${encodeURIComponent(incidentId)}/dispatches/${encodeURIComponent(dispatchId)}/reassign`, { body: { unitId } });
+  }
+
+  listPlans(): Promise<{ items: EmergencyPlan[] }> {
+    return this.request<{ items: EmergencyPlan[] }>('GET', '/api/plans');
+  }
+
+  createPlan(input: CreatePlanRequest): Promise<EmergencyPlan> {
+    return this.request<EmergencyPlan>('POST', '/api/plans', { body: input });
+  }
+
+  /** The incident type of a plan cannot change; incidents keep the copy they were given. */
+  updatePlan(id: string, patch: UpdatePlanRequest): Promise<EmergencyPlan> {
+    return this.request<EmergencyPlan>('PATCH', `/api/plans/${encodeURIComponent(id)}`, { body: patch });
+  }
+
+  deletePlan(id: string): Promise<void> {
+    return this.request<void>('DELETE', `/api/plans/${encodeURIComponent(id)}`);
+  }
+
+  listUnits(query: { status?: UnitStatus; kind?: string } = {}): Promise<{ items: Unit[] }> {
+    return this.request<{ items: Unit[] }>('GET', `/api/units?${sightingParams({ ...query }).toString()}`);
+  }
+
+  /** The units the signed-in officer is linked to (the tablet). */
+  myUnits(): Promise<{ items: Unit[] }> {
+    return this.request<{ items: Unit[] }>('GET', '/api/units/mine');
+  }
+
+  setUnitStatus(id: string, status: ManualUnitStatus): Promise<Unit> {
+    return this.request<Unit>('POST', `/api/units/${encodeURIComponent(id)}/status`, { body: { status } });
+  }
+
+  reportPosition(id: string, fix: { latitude: number; longitude: number; accuracy?: number; at?: string }): Promise<Unit> {
+    return this.request<Unit>('POST', `/api/units/${encodeURIComponent(id)}/position`, { body: fix });
+  }
+
+  unitDispatches(id: string, active?: boolean): Promise<{ items: Dispatch[] }> {
+    return this.request<{ items: Dispatch[] }>('GET', `/api/units/${encodeURIComponent(id)}/dispatches?${sightingParams({ active }).toString()}`);
+  }
+
+  /** A P1 incident at the unit's position, pushed to every dispatcher. */
+  sos(id: string, note?: string): Promise<Incident> {
+    return this.request<Incident>('POST', `/api/units/${encodeURIComponent(id)}/sos`, { body: note ? { note } : {} });
+  }
+
+  // ---------- evidence export ----------
+  /** Request a signed evidence package; it is built by a job and its progress pushed as `export.updated`. */
+  createExport(request: ExportCreate): Promise<ExportJob> {
+    return this.request<ExportJob>('POST', '/api/exports', { body: request });
+  }
+
+  listExports(): Promise<{ items: ExportJob[] }> {
+    return this.request<{ items: ExportJob[] }>('GET', '/api/exports');
+  }
+
+  /** The server's export signing key (PEM) and its fingerprint. */
+  exportPublicKey(): Promise<ExportPublicKey> {
+    return this.request<ExportPublicKey>('GET', '/api/exports/public-key');
+  }
+
+  /** Address of a finished package (the session cookie authorises it; the download is audited). */
+  exportDownloadUrl(id: string): string {
+    return `${this.baseUrl}/api/exports/${encodeURIComponent(id)}/download`;
+  }
+
+  deleteExportPackage(id: string): Promise<ExportJob> {
+    return this.request<ExportJob>('DELETE', `/api/exports/${encodeURIComponent(id)}`);
+  }
+
   // ---------- system ----------
+  /** Alert level names/colours and the map's tile source, as configured on the server. */
+  displaySettings(): Promise<DisplaySettings> {
+    return this.request<DisplaySettings>('GET', '/api/settings/display');
+  }
+
   health(): Promise<Health> {
     return this.request<Health>('GET', '/api/health', { allowUnauthenticated: true });
+  }
+
+  // ---------- audit log (administrators) ----------
+  /** The audit log, newest first; `action` is one action or a subject prefix (`live.`), `user` an id or a user name. */
+  listAudit(query: AuditCsvQuery & { limit?: number; offset?: number }, signal?: AbortSignal): Promise<ListResponse<AuditEntry>> {
+    return this.request<ListResponse<AuditEntry>>('GET', `/api/audit?${sightingParams(query).toString()}`, { signal });
+  }
+
+  /** The filtered audit log as a CSV file (the download is audited on the server). */
+  async auditCsv(query: AuditCsvQuery): Promise<{ blob: Blob; filename: string }> {
+    const path = `/api/audit.csv?${sightingParams(query).toString()}`;
+    const headers: Record<string, string> = { Accept: 'text/csv, application/json' };
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(this.baseUrl + path, { headers, credentials: 'same-origin' });
+    } catch (cause) {
+      throw new ApiError(0, 'E_NETWORK', cause instanceof Error ? cause.message : String(cause));
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let payload: unknown = undefined;
+      try {
+        payload = text ? JSON.parse(text) : undefined;
+      } catch {
+        payload = undefined;
+      }
+      if (response.status === 401) {
+        this.setToken(null);
+        for (const listener of this.unauthenticatedListeners) listener();
+      }
+      throw this.errorOf(response.status, payload, path);
+    }
+    const filename = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'argus-audit.csv';
+    return { blob: await response.blob(), filename };
   }
 
   /** A request with a non-JSON body (CSV text, an image); the reply parsed as JSON when it is. */
@@ -425,6 +652,7 @@ export class ApiClient {
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
 
     let response: Response;
+    const sentAt = Date.now();
     try {
       response = await fetch(this.baseUrl + path, {
         method,
@@ -438,6 +666,7 @@ export class ApiClient {
       if (options.signal?.aborted) throw cause;
       throw new ApiError(0, 'E_NETWORK', cause instanceof Error ? cause.message : String(cause));
     }
+    this.clock.observe(response.headers.get('date'), sentAt, Date.now());
 
     if (response.status === 204) return undefined as T;
 

@@ -11,6 +11,7 @@ import { fromLocalInput, toLocalInput } from '../sightings/sighting-list.ts';
 import { useSignedIn } from '../state/session.tsx';
 import { hasPermission } from '../../../../contracts/roles.ts';
 import '../styles/alerts.css';
+import { useLevelText } from '../state/display-settings.tsx';
 
 /**
  * Alert feed (预警中心) of the command centre: every alert the user may see, newest first, filtered
@@ -37,6 +38,7 @@ function toFilter(d: Draft): AlertFilter {
 
 export function AlertsScreen() {
   const { t, formatDateTime } = useI18n();
+  const levels = useLevelText();
   const { api, user } = useSignedIn();
   const canAct = hasPermission(user.roles, 'alerts.act');
   const [draft, setDraft] = useState<Draft>(initialDraft);
@@ -82,8 +84,8 @@ export function AlertsScreen() {
         </span>
         <div className="level-counts" data-testid="alerts-counts">
           {ALERT_LEVELS.map((l) => (
-            <button key={l} type="button" className={`level-count level-${l}${draft.level === l ? ' active' : ''}`} data-level={l} title={t(`alertLevel.${l}`)} onClick={() => setLevel(draft.level === l ? '' : l)}>
-              {t(`alertLevel.${l}`)} {counts[l]}
+            <button key={l} type="button" className={`level-count level-${l}${draft.level === l ? ' active' : ''}`} data-level={l} title={levels.action(l)} onClick={() => setLevel(draft.level === l ? '' : l)}>
+              {levels.name(l)} {counts[l]}
             </button>
           ))}
         </div>
@@ -108,7 +110,7 @@ export function AlertsScreen() {
               <option value="">{t('alerts.anyLevel')}</option>
               {ALERT_LEVELS.map((l) => (
                 <option key={l} value={l}>
-                  {t(`alertLevel.${l}`)}
+                  {levels.name(l)}
                 </option>
               ))}
             </select>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { Camera, CreateCameraRequest, Site, UpdateCameraRequest } from '../../../../contracts/api.ts';
+import type { Camera, CreateCameraRequest, PrivacyMask, Site, UpdateCameraRequest } from '../../../../contracts/api.ts';
 import { ApiError, issueField, type ApiClient } from '../api/client.ts';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { Field } from '../components/field.tsx';
@@ -7,6 +7,7 @@ import { Icon } from '../components/icon.tsx';
 import { useFieldErrors } from '../components/use-field-errors.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { everyMember } from '../shell/exhaustive.ts';
+import { PrivacyMaskEditor } from './privacy-mask-editor.tsx';
 
 type SourceKind = Camera['sourceKind'];
 const SOURCE_KINDS = everyMember<SourceKind>()(['rtsp', 'onvif', 'file']);
@@ -25,10 +26,11 @@ interface Draft {
   longitude: string;
   ptz: boolean;
   enabled: boolean;
+  privacyMasks: PrivacyMask[];
 }
 
 type FieldName = Exclude<keyof Draft, 'clearCredentials'>;
-const FIELD_NAMES: readonly FieldName[] = ['name', 'sourceKind', 'sourceUrl', 'subStreamUrl', 'username', 'password', 'siteId', 'latitude', 'longitude', 'ptz', 'enabled'];
+const FIELD_NAMES: readonly FieldName[] = ['name', 'sourceKind', 'sourceUrl', 'subStreamUrl', 'username', 'password', 'siteId', 'latitude', 'longitude', 'ptz', 'enabled', 'privacyMasks'];
 
 function draftFrom(camera: Camera | null): Draft {
   return {
@@ -44,6 +46,7 @@ function draftFrom(camera: Camera | null): Draft {
     longitude: camera?.longitude === null || camera?.longitude === undefined ? '' : String(camera.longitude),
     ptz: camera?.ptz ?? false,
     enabled: camera?.enabled ?? true,
+    privacyMasks: camera?.privacyMasks ?? [],
   };
 }
 
@@ -79,6 +82,7 @@ export function CameraForm(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [localIssues, setLocalIssues] = useState<Partial<Record<FieldName, string>>>({});
+  const [maskDrawing, setMaskDrawing] = useState(false);
 
   const fieldErrors = useFieldErrors(error);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
@@ -99,8 +103,9 @@ export function CameraForm(props: {
     const issues: Partial<Record<FieldName, string>> = {};
     if (latitude === undefined) issues.latitude = t('cameras.field.notNumber');
     if (longitude === undefined) issues.longitude = t('cameras.field.notNumber');
+    if (maskDrawing) issues.privacyMasks = t('cameras.mask.unclosed');
     setLocalIssues(issues);
-    if (latitude === undefined || longitude === undefined) return null;
+    if (latitude === undefined || longitude === undefined || maskDrawing) return null;
 
     if (!camera) {
       const request: CreateCameraRequest = {
@@ -117,6 +122,7 @@ export function CameraForm(props: {
       if (draft.siteId) request.siteId = draft.siteId;
       if (latitude !== null) request.latitude = latitude;
       if (longitude !== null) request.longitude = longitude;
+      if (draft.privacyMasks.length > 0) request.privacyMasks = draft.privacyMasks;
       return { create: request };
     }
 
@@ -137,6 +143,7 @@ export function CameraForm(props: {
     if (draft.longitude !== initial.longitude) request.longitude = longitude;
     if (draft.ptz !== initial.ptz) request.ptz = draft.ptz;
     if (draft.enabled !== initial.enabled) request.enabled = draft.enabled;
+    if (JSON.stringify(draft.privacyMasks) !== JSON.stringify(initial.privacyMasks)) request.privacyMasks = draft.privacyMasks;
     return { update: request };
   };
 
@@ -295,6 +302,16 @@ export function CameraForm(props: {
           </label>
         </div>
         {(issueFor('ptz') || issueFor('enabled')) && <div className="field-error">{[issueFor('ptz'), issueFor('enabled')].filter(Boolean).join('; ')}</div>}
+
+        <PrivacyMaskEditor
+          masks={draft.privacyMasks}
+          onChange={(masks) => set('privacyMasks', masks)}
+          onDrawing={(drawing) => {
+            setMaskDrawing(drawing);
+            if (!drawing) setLocalIssues((l) => ({ ...l, privacyMasks: undefined }));
+          }}
+          error={issueFor('privacyMasks')}
+        />
       </div>
       <div className="side-panel-actions">
         <button type="button" className="btn" onClick={props.onCancel} disabled={busy}>

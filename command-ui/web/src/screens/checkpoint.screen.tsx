@@ -10,6 +10,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { useLive } from '../state/live.tsx';
 import { useSignedIn } from '../state/session.tsx';
 import '../styles/alerts.css';
+import { useLevelText } from '../state/display-settings.tsx';
 
 /**
  * Checkpoint terminal (卡口预警终端): the screen of the inspection station behind a checkpoint. It
@@ -49,6 +50,7 @@ function storedSite(): string {
 
 export function CheckpointScreen() {
   const { t, formatDateTime } = useI18n();
+  const levels = useLevelText();
   const { api } = useSignedIn();
   const { socket, connected } = useLive();
   const [sites, setSites] = useState<Site[] | null>(null);
@@ -148,7 +150,7 @@ export function CheckpointScreen() {
         </span>
         <div className="level-counts" data-testid="terminal-counts">
           {ALERT_LEVELS.map((l) => (
-            <span key={l} className={`level-count level-${l}`} data-level={l} title={t(`alertLevel.${l}`)}>
+            <span key={l} className={`level-count level-${l}`} data-level={l} title={levels.name(l)}>
               {counts[l]}
             </span>
           ))}

@@ -9,6 +9,7 @@ import { useFieldErrors } from '../components/use-field-errors.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import { hrefFor, navigate } from '../shell/hash-route.ts';
 import { useSignedIn } from '../state/session.tsx';
+import { accessSummary, CameraAccessPanel } from '../users/camera-access-panel.tsx';
 
 /** User administration: list, add (with roles), disable / enable. `#/users/new` opens the add panel. */
 export function UsersScreen({ subPath }: { subPath: string | undefined }) {
@@ -20,6 +21,7 @@ export function UsersScreen({ subPath }: { subPath: string | undefined }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [busyId, setBusyId] = useState<string | null>(null);
   const [flash, showFlash] = useFlash();
+  const [accessOf, setAccessOf] = useState<User | null>(null);
 
   const load = useCallback(() => {
     setLoading(true);
@@ -78,6 +80,7 @@ export function UsersScreen({ subPath }: { subPath: string | undefined }) {
                 <th>{t('users.col.username')}</th>
                 <th>{t('users.col.displayName')}</th>
                 <th>{t('users.col.roles')}</th>
+                <th>{t('access.column')}</th>
                 <th className="col-small">{t('users.col.state')}</th>
                 <th className="col-time">{t('users.col.created')}</th>
                 <th className="col-actions">{t('common.actions')}</th>
@@ -98,12 +101,22 @@ export function UsersScreen({ subPath }: { subPath: string | undefined }) {
                       </span>
                     ))}
                   </td>
+                  <td className="access-summary" data-testid="access-summary">
+                    {accessSummary(user.cameraAccess, t).map((line) => (
+                      <div key={line} className={line.endsWith(t('access.all')) ? 'muted' : undefined}>
+                        {line}
+                      </div>
+                    ))}
+                  </td>
                   <td>
                     <span className={user.disabled ? 'bool bool-no' : 'bool bool-yes'}>{user.disabled ? t('users.disabledState') : t('users.active')}</span>
                     {user.mustChangePassword && <span className="tag tag-warn">{t('users.mustChange')}</span>}
                   </td>
                   <td className="mono muted">{formatDateTime(user.createdAt)}</td>
                   <td className="cell-actions">
+                    <button type="button" className="btn btn-small" onClick={() => setAccessOf(user)} data-action="access">
+                      {t('access.edit')}
+                    </button>{' '}
                     <button
                       type="button"
                       className={user.disabled ? 'btn btn-small' : 'btn btn-small btn-danger-ghost'}
@@ -123,6 +136,18 @@ export function UsersScreen({ subPath }: { subPath: string | undefined }) {
           {!loading && error === null && users.length === 0 && <div className="table-empty">{t('users.empty')}</div>}
         </div>
       </div>
+      {accessOf !== null && subPath !== 'new' && (
+        <CameraAccessPanel
+          key={accessOf.id}
+          user={accessOf}
+          onClose={() => setAccessOf(null)}
+          onSaved={(user) => {
+            replace(user);
+            setAccessOf(null);
+            showFlash(t('access.saved', { name: user.username }));
+          }}
+        />
+      )}
       {subPath === 'new' && (
         <UserForm
           onCancel={() => navigate('users')}

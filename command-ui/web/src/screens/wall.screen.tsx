@@ -7,6 +7,7 @@ import { Flash, useFlash } from '../components/flash.tsx';
 import { Icon } from '../components/icon.tsx';
 import { Popover } from '../components/popover.tsx';
 import { useI18n } from '../i18n/i18n.tsx';
+import { hrefFor, useHashQueryString } from '../shell/hash-route.ts';
 import { useCameras } from '../state/use-cameras.ts';
 import { useSignedIn } from '../state/session.tsx';
 import { CameraTree, filterGroups, groupCameras } from '../wall/camera-tree.tsx';
@@ -15,9 +16,11 @@ import { GridGlyph, LayoutsPanel } from '../wall/layouts-panel.tsx';
 import { PtzPad } from '../wall/ptz-pad.tsx';
 import { TourPanel } from '../wall/tour-panel.tsx';
 import {
+  camerasFromQuery,
   gridSide,
   INITIAL_WALL,
   layoutInputOf,
+  openCamerasAction,
   restoreWall,
   sortLayouts,
   storeWall,
@@ -55,6 +58,18 @@ export function WallScreen() {
   const canPtz = hasPermission(user.roles, 'cameras.control');
 
   useEffect(() => installWallTestHook(), []);
+
+  // Opened with given cameras (`#/wall?cameras=<id>,…`, e.g. an incident's nearby cameras): they
+  // replace the wall in a grid big enough; the query then leaves the address, so that going back to
+  // the wall later shows it as the user left it.
+  const query = useHashQueryString();
+  useEffect(() => {
+    const ids = camerasFromQuery(query);
+    if (!ids) return;
+    dispatch(openCamerasAction(ids));
+    setPtzTile(null);
+    window.history.replaceState(window.history.state, '', hrefFor('wall'));
+  }, [query]);
   useEffect(() => storeWall(user.id, wall), [user.id, wall]);
 
   useEffect(() => {

@@ -11,6 +11,7 @@ import { useI18n } from '../i18n/i18n.tsx';
 import { fromLocalInput, toLocalInput } from '../sightings/sighting-list.ts';
 import { useSignedIn } from '../state/session.tsx';
 import '../styles/alerts.css';
+import { useLevelText } from '../state/display-settings.tsx';
 
 /**
  * Watchlists (布控名单): plate and face control lists with their level, covert flag, tolerance or
@@ -195,6 +196,7 @@ function Validity({ from, to }: { from: string | null; to: string | null }) {
 
 function WatchlistForm({ list, onSaved, onCancel }: { list?: Watchlist; onSaved: (list: Watchlist) => void; onCancel: () => void }) {
   const { t } = useI18n();
+  const levels = useLevelText();
   const { api } = useSignedIn();
   const [draft, setDraft] = useState<ListDraft>(() => draftOf(list));
   const [error, setError] = useState<unknown>(null);
@@ -242,7 +244,7 @@ function WatchlistForm({ list, onSaved, onCancel }: { list?: Watchlist; onSaved:
             <select {...a} name="level" value={draft.level} onChange={(e) => set('level', e.target.value as AlertLevel)}>
               {ALERT_LEVELS.map((l) => (
                 <option key={l} value={l}>
-                  {t(`alertLevel.${l}`)} · {t(`alertLevel.${l}.action`)}
+                  {levels.name(l)} · {levels.action(l)}
                 </option>
               ))}
             </select>

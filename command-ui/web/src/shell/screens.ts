@@ -2,11 +2,11 @@ import type { Permission } from '../../../../contracts/roles.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 
 /** Every screen of the application, the permission it needs and where it sits in the navigation. */
-export const SCREEN_IDS = ['overview', 'wall', 'playback', 'alerts', 'map', 'sightings', 'search', 'incidents', 'checkpoint', 'patrol', 'watchlists', 'cameras', 'users'] as const;
+export const SCREEN_IDS = ['overview', 'wall', 'playback', 'alerts', 'map', 'sightings', 'search', 'incidents', 'checkpoint', 'patrol', 'exports', 'watchlists', 'plans', 'cameras', 'users', 'audit'] as const;
 export type ScreenId = (typeof SCREEN_IDS)[number];
 
-/** Screens of later releases: shown as a description of what they will do. */
-export type PlannedScreenId = 'map' | 'search' | 'incidents' | 'patrol';
+/** Screens of later releases: shown as a description of what they will do (none left today). */
+export type PlannedScreenId = never;
 
 export interface ScreenDefinition {
   id: ScreenId;
@@ -18,7 +18,7 @@ export interface ScreenDefinition {
   icon: IconName;
 }
 
-export type IconName = 'overview' | 'wall' | 'playback' | 'alerts' | 'map' | 'sightings' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'watchlists' | 'cameras' | 'users';
+export type IconName = 'overview' | 'wall' | 'playback' | 'alerts' | 'map' | 'sightings' | 'search' | 'incidents' | 'checkpoint' | 'patrol' | 'exports' | 'watchlists' | 'plans' | 'cameras' | 'users' | 'audit';
 
 export const SCREENS: readonly ScreenDefinition[] = [
   { id: 'overview', path: 'overview', label: 'nav.overview', permission: 'cameras.view', group: 'operations', icon: 'overview' },
@@ -31,9 +31,12 @@ export const SCREENS: readonly ScreenDefinition[] = [
   { id: 'incidents', path: 'incidents', label: 'nav.incidents', permission: 'incidents.view', group: 'operations', icon: 'incidents' },
   { id: 'checkpoint', path: 'checkpoint', label: 'nav.checkpoint', permission: 'alerts.act', group: 'operations', icon: 'checkpoint' },
   { id: 'patrol', path: 'patrol', label: 'nav.patrol', permission: 'incidents.view', group: 'operations', icon: 'patrol' },
+  { id: 'exports', path: 'exports', label: 'nav.exports', permission: 'exports.create', group: 'operations', icon: 'exports' },
   { id: 'watchlists', path: 'watchlists', label: 'nav.watchlists', permission: 'watchlists.manage', group: 'admin', icon: 'watchlists' },
+  { id: 'plans', path: 'plans', label: 'nav.plans', permission: 'plans.manage', group: 'admin', icon: 'plans' },
   { id: 'cameras', path: 'cameras', label: 'nav.cameras', permission: 'cameras.manage', group: 'admin', icon: 'cameras' },
   { id: 'users', path: 'users', label: 'nav.users', permission: 'users.manage', group: 'admin', icon: 'users' },
+  { id: 'audit', path: 'audit', label: 'nav.audit', permission: 'audit.view', group: 'admin', icon: 'audit' },
 ];
 
 export const DEFAULT_SCREEN: ScreenId = 'overview';

@@ -379,7 +379,10 @@ export class LiveViewer {
     this.update(failed ? { reconnecting: true, retryAt: null } : { state: 'connecting', problem: null, detail: null, reconnecting: false, retryAt: null });
     const { api, cameraId, video } = this.options;
     try {
-      const offer = await api.openLiveViewer(cameraId, abort.signal);
+      // Not aborted: the server may have opened the viewer already when the tile closes; letting the
+      // reply arrive gives its id, so that the stale viewer is closed at once (an aborted request left
+      // it open until the relay dropped it, 30 s later).
+      const offer = await api.openLiveViewer(cameraId);
       if (stale()) {
         closeViewer(offer.viewerId, api);
         return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_WALL, layoutInputOf, nextFreeTile, tourTiles, wallReducer, type WallTour } from './wall-model.ts';
+import { camerasFromQuery, gridFor, INITIAL_WALL, layoutInputOf, nextFreeTile, openCamerasAction, tourTiles, wallReducer, type WallTour } from './wall-model.ts';
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
 const tour = (over: Partial<WallTour> = {}): WallTour => ({ cameraIds: ids(10), intervalSeconds: 5, scope: 'wall', tileIndex: null, ...over });
@@ -71,5 +71,26 @@ describe('wall reducer', () => {
     expect(state.tiles.slice(0, 3)).toEqual([null, null, 'b']);
     const withTour = wallReducer(state, { type: 'load', layout: { grid: 4, tiles: [], tour: tour() }, name: 'T' });
     expect(withTour.touring).toBe(true);
+  });
+});
+
+describe('opening given cameras', () => {
+  const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  it('chooses the smallest grid that holds them', () => {
+    expect([0, 1, 2, 4, 5, 9, 10, 17, 26, 36, 40].map(gridFor)).toEqual([1, 1, 4, 4, 9, 9, 16, 25, 36, 36, 36]);
+  });
+  it('reads the ids of the link once each, in order, ignoring what is not an id', () => {
+    expect(camerasFromQuery(`cameras=${uuid(2)},${uuid(1)},${uuid(2)},nonsense,`)).toEqual([uuid(2), uuid(1)]);
+    expect(camerasFromQuery('cameras=')).toBeNull();
+    expect(camerasFromQuery('from=x')).toBeNull();
+    expect(camerasFromQuery(`cameras=${Array.from({ length: 40 }, (_, i) => uuid(i)).join(',')}`)).toHaveLength(36);
+  });
+  it('replaces the wall with those cameras, no tour', () => {
+    const before = wallReducer(INITIAL_WALL, { type: 'load', layout: { grid: 16, tiles: ids(16), tour: tour() }, name: 'T' });
+    const state = wallReducer(before, openCamerasAction(['a', 'b', 'c']));
+    expect(state.grid).toBe(4);
+    expect(state.tiles.slice(0, 4)).toEqual(['a', 'b', 'c', null]);
+    expect(state.touring).toBe(false);
+    expect(state.layoutName).toBeNull();
   });
 });

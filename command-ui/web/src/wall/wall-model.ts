@@ -19,6 +19,27 @@ export function isWallGrid(value: unknown): value is WallGrid {
   return typeof value === 'number' && (WALL_GRID_LIST as readonly number[]).includes(value);
 }
 
+/** The smallest grid that shows `count` cameras (the largest when they are more). */
+export function gridFor(count: number): WallGrid {
+  return WALL_GRID_LIST.find((g) => g >= count) ?? WALL_GRID_LIST[WALL_GRID_LIST.length - 1]!;
+}
+
+/**
+ * The cameras a link asks the wall to open: `#/wall?cameras=<id>,<id>…` (ids kept once, in order,
+ * at most MAX_TILES). Null when the link names none.
+ */
+export function camerasFromQuery(query: string): string[] | null {
+  const value = new URLSearchParams(query).get('cameras');
+  if (!value) return null;
+  const ids = [...new Set(value.split(',').map((s) => s.trim()).filter((s) => /^[0-9a-fA-F-]{36}$/.test(s)))].slice(0, MAX_TILES);
+  return ids.length > 0 ? ids : null;
+}
+
+/** The wall action that opens these cameras, one per tile, in a grid big enough for them. */
+export function openCamerasAction(cameraIds: readonly string[]): WallAction {
+  return { type: 'load', layout: { grid: gridFor(cameraIds.length), tiles: [...cameraIds], tour: null }, name: null, touring: false };
+}
+
 /** Tiles per row (and per column) of a grid. */
 export function gridSide(grid: WallGrid): number {
   return Math.round(Math.sqrt(grid));

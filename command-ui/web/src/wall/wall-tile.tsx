@@ -4,7 +4,8 @@ import { Icon } from '../components/icon.tsx';
 import { StatusDot } from '../components/status-dot.tsx';
 import { useI18n, type Translate } from '../i18n/i18n.tsx';
 import { carriesWallDrop, readWallDrop, startTileDrag } from './drag.ts';
-import { EMPTY_SNAPSHOT, LiveViewer, type LiveViewerApi, type TileState, type ViewerSnapshot, type ViewerStats } from './live-viewer.ts';
+import type { LiveViewerApi, TileState, ViewerSnapshot, ViewerStats } from './live-viewer.ts';
+import { useLiveViewer, useSecondTicker } from './use-live-viewer.ts';
 import { registerTileProbe } from './wall-test-hook.ts';
 
 export interface WallTileProps {
@@ -27,52 +28,6 @@ export interface WallTileProps {
   onPtz(index: number): void;
   /** Told whenever the tile's state changes (the wall's summary counts them). */
   onState?(index: number, state: TileState): void;
-}
-
-/** Re-render every second while `active` (retry countdowns). */
-function useSecondTicker(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    setNow(Date.now());
-    const timer = window.setInterval(() => setNow(Date.now()), 1000);
-    return () => window.clearInterval(timer);
-  }, [active]);
-  return now;
-}
-
-/** One live view: opens and closes its viewer as its camera changes, and keeps itself alive. */
-function useLiveViewer(api: LiveViewerApi, cameraId: string | null, camera: Camera | undefined) {
-  const videoRef = useRef<HTMLVideoElement>(null);
-  const viewerRef = useRef<LiveViewer | null>(null);
-  const [snapshot, setSnapshot] = useState<ViewerSnapshot>(EMPTY_SNAPSHOT);
-  const status = camera?.status;
-  const reason = camera?.statusReason ?? null;
-  const statusRef = useRef({ status, reason });
-  statusRef.current = { status, reason };
-
-  useEffect(() => {
-    const video = videoRef.current;
-    if (!cameraId || !video) {
-      setSnapshot(EMPTY_SNAPSHOT);
-      return;
-    }
-    const viewer = new LiveViewer({ api, cameraId, video, status: statusRef.current.status, reason: statusRef.current.reason, onChange: setSnapshot });
-    viewerRef.current = viewer;
-    setSnapshot(viewer.current);
-    viewer.start();
-    return () => {
-      viewer.dispose();
-      if (viewerRef.current === viewer) viewerRef.current = null;
-      setSnapshot(EMPTY_SNAPSHOT);
-    };
-  }, [api, cameraId]);
-
-  useEffect(() => {
-    viewerRef.current?.setCameraStatus(status, reason);
-  }, [status, reason]);
-
-  return { videoRef, snapshot, retry: () => viewerRef.current?.retryNow() };
 }
 
 export function WallTile(props: WallTileProps) {
