@@ -30,8 +30,8 @@ step() {
 
 step typecheck npx tsc -p tsconfig.json
 step lint npm run --silent lint
-rm -f test-results/vitest.json
-step tests npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json "$@"
+rm -f test-results/vitest.json test-results/retries.json
+step tests npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json --reporter=./scripts/vitest-retries-reporter.mjs "$@"
 # One plain closing line that any CI reads the same way: "tests: N passed, N failed[, N skipped]".
 node scripts/test-summary.mjs test-results/vitest.json || failed+=("test summary")
 

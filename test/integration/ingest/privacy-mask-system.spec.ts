@@ -75,7 +75,7 @@ describe('privacy masks in a running system', () => {
     }
   }
 
-  it('restarts the camera with the mask at once when its masks change, and records the masked picture', { timeout: 120_000 }, async () => {
+  it('restarts the camera with the mask at once when its masks change, and records the masked picture', { timeout: 180_000 }, async () => {
     const url = cam.url('white-sys');
     const created = await sys.api('/api/cameras', { token, body: { name: 'Masked later', sourceKind: 'rtsp', sourceUrl: url } });
     expect(created.status).toBe(201);
@@ -91,11 +91,13 @@ describe('privacy masks in a running system', () => {
     expect(masked.argv).toContain('-filter_complex');
     expect(ffmpegFor(url)).toHaveLength(1);
 
-    // The recording written after the restart: left half black (luma ≈ 16), right half white. The
-    // newest segment is decoded until it is masked (before the masked ffmpeg's first segment appears,
-    // the newest is the unmasked one it replaced); a mask that never shows fails with what was seen.
+    // The recording written after the restart: left half black (luma ≈ 16), right half white. Before
+    // the mask the camera is white all over, so a segment with the masked picture can only be the
+    // masked ffmpeg's. The newest segments are decoded, newest first, until one is masked: the open
+    // segment may not be readable yet (its fragments sit in ffmpeg's write buffer until it closes),
+    // so a closed one counts as well. A mask that never shows fails with what was seen.
     const recDir = join(sys.dataDir, 'recordings', id);
-    let seen = 'no segment';
+    let seen: string[] = ['no segment'];
     const lumaAt = (y: Buffer, x: number, yy: number) => y[Math.floor(yy * H) * W + Math.floor(x * W)]!;
     const isMasked = (y: Buffer) =>
       [lumaAt(y, 0.1, 0.2), lumaAt(y, 0.25, 0.5), lumaAt(y, 0.4, 0.9)].every((v) => v <= 24) &&
@@ -103,25 +105,31 @@ describe('privacy masks in a running system', () => {
     await waitFor(
       'a masked recording segment',
       async () => {
-        const newest = readdirSync(recDir).filter((n) => n.endsWith('.mp4')).sort().pop();
-        if (!newest) return null;
-        try {
-          const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', join(recDir, newest), '-frames:v', '1', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'], {
-            encoding: 'buffer',
-            maxBuffer: 4 * 1024 * 1024,
-            timeout: 20_000,
-          });
-          if (stdout.length !== (W * H * 3) / 2) return null;
-          seen = `${newest}: luma ${[lumaAt(stdout, 0.1, 0.2), lumaAt(stdout, 0.75, 0.5)].join(' / ')} (masked / unmasked point)`;
-          return isMasked(stdout);
-        } catch (err) {
-          seen = `${newest}: ${String((err as Error).message).slice(0, 200)}`;
-          return null; // no complete fragment yet
+        const newest = (existsSync(recDir) ? readdirSync(recDir) : []).filter((n) => n.endsWith('.mp4')).sort().reverse().slice(0, 4);
+        const looked: string[] = [];
+        for (const name of newest) {
+          try {
+            const { stdout } = await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', join(recDir, name), '-frames:v', '1', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'], {
+              encoding: 'buffer',
+              maxBuffer: 4 * 1024 * 1024,
+              timeout: 20_000,
+            });
+            if (stdout.length !== (W * H * 3) / 2) {
+              looked.push(`${name}: ${stdout.length} bytes decoded`);
+              continue;
+            }
+            looked.push(`${name}: luma ${[lumaAt(stdout, 0.1, 0.2), lumaAt(stdout, 0.75, 0.5)].join(' / ')} (masked / unmasked point)`);
+            if (isMasked(stdout)) return true;
+          } catch (err) {
+            looked.push(`${name}: not readable yet (${String((err as Error).message).split('\n').slice(1).join(' ').slice(0, 120)})`);
+          }
         }
+        if (looked.length) seen = looked;
+        return null;
       },
-      45_000,
+      90_000,
     ).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}; last seen ${seen}`);
+      throw new Error(`${(err as Error).message}; last seen: ${seen.join('; ')}`);
     });
 
     // Another mask: another file, another restart.
