@@ -3,14 +3,20 @@
  * memory and handles stay flat and nothing fails.
  *
  *   node --expose-gc --import tsx bench/soak.bench.ts [--minutes 30] [--cameras 8] [--analytics-cameras 2] [--clients 100] [--rps 5]
+ *        [--postgres [URL]] [--out FILE] [--note "…"]
  *
- * Argus (api, worker, ingest and analytics roles; embedded PGlite, local Redis; recording on) runs in
+ * Argus (api, worker, ingest and analytics roles; embedded PGlite, or with --postgres the PostgreSQL
+ * server at URL (default $TEST_DATABASE_URL or 127.0.0.1:5432/test) in a schema of its own, dropped
+ * at the end; local Redis; recording on) runs in
  * this process, so what is sampled is Argus's own: resident memory, JS heap after a full GC (with
  * --expose-gc), open file descriptors, child processes (ffmpeg), event-loop delay. The cameras are
  * GStreamer test cameras on 127.0.0.1 (640×360, 10 fps, H.264: half a street video, half slideshows of
  * real plate photos); plate recognition runs on some of them at 2 fps against a watchlist of the plates
  * shown, so sightings and alerts keep coming. The clients and API callers run in a child process
  * (bench/lib/soak-load.ts): socket.io connections that count pushes, and a stream of API calls.
+ *
+ * Resident memory is split by kind (bench/lib/memory-map.ts, and PGlite's own WebAssembly memory), so
+ * a climb can be put down to the JS heap, the embedded database or native allocations.
  *
  * Every sample interval one row; at the end the trend of memory over the second half (a leak shows as
  * a steady climb after warm-up), descriptors and processes first vs last, and every error. Results go
@@ -21,14 +27,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import pg from 'pg';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { MEDIA_DIR, MODELS_DIR } from '../test/helpers/plate-clip.ts';
 import { startRtspCamera } from '../test/helpers/rtsp-camera.ts';
 import { startTestSystem } from '../test/helpers/system.ts';
-import { argNumber, argString } from './lib/analytics-env.ts';
+import { TEST_DATABASE_URL } from '../test/integration/storage/db-helpers.ts';
+import { argFlag, argNumber, argString } from './lib/analytics-env.ts';
 import { runBench } from './lib/live-rig.ts';
 import { loadLine, machineInfo } from './lib/machine.ts';
+import { memoryMap } from './lib/memory-map.ts';
 import { fmt, quantile } from './lib/stats.ts';
 
 const MINUTES = argNumber('minutes', 30);
@@ -39,7 +48,9 @@ const RPS = argNumber('rps', 5);
 /** --note "…": a sentence added to the results (e.g. what else the machine was doing). */
 const NOTE = argString('note');
 const SAMPLE_SECONDS = argNumber('sample-seconds', MINUTES >= 10 ? 60 : 15);
-const RESULTS_FILE = fileURLToPath(new URL('./results/soak.md', import.meta.url));
+/** --postgres [URL]: store in a PostgreSQL server instead of the embedded PGlite. */
+const POSTGRES = argFlag('postgres') ? (argString('postgres') ?? TEST_DATABASE_URL) : null;
+const RESULTS_FILE = argString('out') ?? fileURLToPath(new URL(POSTGRES ? './results/soak-postgres.md' : './results/soak.md', import.meta.url));
 /** Plates in plates/scenes (ground truth in ../shared/media), put on the watchlist so alerts keep coming. */
 const LISTED = ['皖K66666', '鄂F8888警', '沪AF71017', '琼A6716学', '京EA5331'];
 
@@ -58,6 +69,12 @@ interface Sample {
   minute: number;
   rssMiB: number;
   heapMiB: number;
+  /** V8's external memory (Buffers, ArrayBuffers) and PGlite's WebAssembly memory. */
+  externalMiB: number;
+  wasmMiB: number | null;
+  /** Resident native malloc memory: glibc's main arena, and other anonymous memory less the V8 heap and WASM. */
+  mallocMainMiB: number | null;
+  otherAnonMiB: number | null;
   fds: number;
   children: Record<string, number>;
   loopP99Ms: number;
@@ -90,6 +107,17 @@ function childProcesses(): Record<string, number> {
   return counts;
 }
 
+/** Removes the run's schema from the PostgreSQL server. */
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Least-squares slope of y over x. */
 function slope(xs: readonly number[], ys: readonly number[]): number {
   const n = xs.length;
@@ -116,8 +144,10 @@ async function main(): Promise<void> {
       : { path: `cam${i}`, source: { kind: 'file' as const, path: join(MEDIA_DIR, 'video', 'vtest.avi') }, width: 640, height: 360, fps: 10 },
   );
   const camera = await startRtspCamera({ mounts });
+  const schema = `argus_soak_${Date.now().toString(36)}`;
   const sys = await startTestSystem({
     config: {
+      ...(POSTGRES ? { database: { url: POSTGRES, schema } } : {}),
       roles: ['api', 'worker', 'ingest', 'analytics'],
       modelsDir: MODELS_DIR,
       relay: { enabled: false },
@@ -169,6 +199,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, Math.min(SAMPLE_SECONDS * 1000, end - Date.now())));
       gc?.();
       const mem = process.memoryUsage();
+      const map = memoryMap();
+      const wasmBytes = sys.argus.database.embeddedMemoryBytes();
       const statsFrom = new Date(Math.floor(startedAt.getTime() / 3_600_000) * 3_600_000).toISOString();
       const statsTo = new Date(Date.now() + 60_000).toISOString();
       const [sightings, overview, cameras] = await Promise.all([
@@ -183,6 +215,11 @@ async function main(): Promise<void> {
         minute: (Date.now() - t0) / 60_000,
         rssMiB: mem.rss / 2 ** 20,
         heapMiB: mem.heapUsed / 2 ** 20,
+        externalMiB: mem.external / 2 ** 20,
+        wasmMiB: wasmBytes === null ? null : wasmBytes / 2 ** 20,
+        mallocMainMiB: map?.heapMiB ?? null,
+        // The V8 heap's resident part is at most heapTotal; WASM memory is anonymous too.
+        otherAnonMiB: map ? Math.max(0, map.anonMiB - mem.heapTotal / 2 ** 20 - (wasmBytes ?? 0) / 2 ** 20) : null,
         fds: readdirSync('/proc/self/fd').length,
         children: childProcesses(),
         loopP99Ms: lag.percentile(99) / 1e6,
@@ -200,7 +237,7 @@ async function main(): Promise<void> {
       lag.reset();
       samples.push(row);
       process.stderr.write(
-        `[soak] ${fmt(row.minute, 1)} min: rss ${fmt(row.rssMiB)} MiB, heap ${fmt(row.heapMiB)} MiB, fds ${row.fds}, ffmpeg ${row.children.ffmpeg ?? 0}, loop p99 ${fmt(row.loopP99Ms)} ms, calls ${row.calls} (${row.failed} failed), api p95 ${fmt(row.apiP95Ms)} ms, pushes ${row.events}, sightings ${row.sightings}, alerts ${row.alerts}, cameras online ${row.camerasOnline}/${CAMERAS}\n`,
+        `[soak] ${fmt(row.minute, 1)} min: rss ${fmt(row.rssMiB)} MiB, heap ${fmt(row.heapMiB)} MiB, wasm ${fmt(row.wasmMiB)} MiB, malloc ${fmt(row.mallocMainMiB)} + ${fmt(row.otherAnonMiB)} MiB, fds ${row.fds}, ffmpeg ${row.children.ffmpeg ?? 0}, loop p99 ${fmt(row.loopP99Ms)} ms, calls ${row.calls} (${row.failed} failed), api p95 ${fmt(row.apiP95Ms)} ms, pushes ${row.events}, sightings ${row.sightings}, alerts ${row.alerts}, cameras online ${row.camerasOnline}/${CAMERAS}\n`,
       );
     }
     load.kill('SIGTERM');
@@ -221,10 +258,10 @@ async function main(): Promise<void> {
     const body = [
       '# Soak: memory, handles and errors over a long run',
       '',
-      `\`node --expose-gc --import tsx bench/soak.bench.ts --minutes ${MINUTES} --cameras ${CAMERAS} --analytics-cameras ${ANALYTICS_CAMERAS} --clients ${CLIENTS} --rps ${RPS}\`,`,
+      `\`node --expose-gc --import tsx bench/soak.bench.ts --minutes ${MINUTES} --cameras ${CAMERAS} --analytics-cameras ${ANALYTICS_CAMERAS} --clients ${CLIENTS} --rps ${RPS}${POSTGRES ? ' --postgres' : ''}\`,`,
       `run ${startedAt.toISOString()}; ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; ${loadLine()} at the end.`,
       '',
-      `Argus (api, worker, ingest, analytics; PGlite; local Redis; recording on, 60 s segments) in one process with ${CAMERAS} loopback`,
+      `Argus (api, worker, ingest, analytics; ${POSTGRES ? 'the PostgreSQL server on 127.0.0.1' : 'embedded PGlite'}; local Redis; recording on, 60 s segments) in one process with ${CAMERAS} loopback`,
       `RTSP cameras (GStreamer, 640×360, 10 fps: slideshows of real plate photos and a street video), plate recognition at 2 fps on`,
       `${ANALYTICS_CAMERAS} of them against a watchlist of the plates shown, ${CLIENTS} socket.io clients and ${RPS} API calls/s (camera list,`,
       'alert feed, sightings search, overview, incidents list, units, one incident created in ten calls) from another process.',
@@ -234,20 +271,30 @@ async function main(): Promise<void> {
       '',
       `- Resident memory: ${fmt(first.rssMiB)} MiB at the first sample, ${fmt(last.rssMiB)} MiB at the end; trend over the second half ${fmt(perHour((s) => s.rssMiB), 1)} MiB/hour.`,
       `- JS heap: ${fmt(first.heapMiB)} → ${fmt(last.heapMiB)} MiB; trend over the second half ${fmt(perHour((s) => s.heapMiB), 1)} MiB/hour.`,
+      `- Split of resident memory, first → last sample (trend over the second half): ${[
+        POSTGRES ? null : `PGlite WASM ${fmt(first.wasmMiB)} → ${fmt(last.wasmMiB)} MiB (${fmt(perHour((s) => s.wasmMiB ?? 0), 1)}/h)`,
+        `V8 external ${fmt(first.externalMiB)} → ${fmt(last.externalMiB)} MiB (${fmt(perHour((s) => s.externalMiB), 1)}/h)`,
+        `malloc main arena ${fmt(first.mallocMainMiB)} → ${fmt(last.mallocMainMiB)} MiB (${fmt(perHour((s) => s.mallocMainMiB ?? 0), 1)}/h)`,
+        `other anonymous (thread arenas, large allocations) ${fmt(first.otherAnonMiB)} → ${fmt(last.otherAnonMiB)} MiB (${fmt(perHour((s) => s.otherAnonMiB ?? 0), 1)}/h)`,
+      ]
+        .filter(Boolean)
+        .join('; ')}.`,
       `- Open file descriptors: ${first.fds} → ${last.fds} (max ${Math.max(...samples.map((s) => s.fds))}); ffmpeg processes: ${first.children.ffmpeg ?? 0} → ${last.children.ffmpeg ?? 0} (max ${maxFfmpeg}, ${CAMERAS} cameras).`,
       `- API calls: ${final?.calls ?? 0}, failed ${final?.failed ?? 0} (${statuses}); socket disconnects ${final?.disconnects ?? 0}, reconnects ${final?.reconnects ?? 0}, connect errors ${final?.connectErrors ?? 0}; pushes received ${final?.events ?? 0}.`,
       `- Stored: ${last.sightings} sightings, ${last.alerts} alerts; cameras online at the end ${last.camerasOnline}/${CAMERAS}.`,
       '',
       '## Samples',
       '',
-      '| minute | RSS MiB | heap MiB | fds | ffmpeg | other children | loop p99 ms | API calls | failed | API p95 ms | pushes | disconnects | sightings | alerts | online |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      'RSS is split into: heap (JS heap used after GC), ext (V8 external: Buffers), wasm (PGlite), main (glibc main malloc arena), anon (other anonymous memory less the V8 heap and WASM: thread malloc arenas, large allocations).',
+      '',
+      '| minute | RSS MiB | heap | ext | wasm | main | anon | fds | ffmpeg | other children | loop p99 ms | API calls | failed | API p95 ms | pushes | disconnects | sightings | alerts | online |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...samples.map((s) => {
         const others = Object.entries(s.children)
           .filter(([k]) => k !== 'ffmpeg')
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
-        return `| ${fmt(s.minute, 1)} | ${fmt(s.rssMiB)} | ${fmt(s.heapMiB, 1)} | ${s.fds} | ${s.children.ffmpeg ?? 0} | ${others || '—'} | ${fmt(s.loopP99Ms)} | ${s.calls} | ${s.failed} | ${fmt(s.apiP95Ms)} | ${s.events} | ${s.disconnects} | ${s.sightings} | ${s.alerts} | ${s.camerasOnline} |`;
+        return `| ${fmt(s.minute, 1)} | ${fmt(s.rssMiB)} | ${fmt(s.heapMiB, 1)} | ${fmt(s.externalMiB)} | ${fmt(s.wasmMiB)} | ${fmt(s.mallocMainMiB)} | ${fmt(s.otherAnonMiB)} | ${s.fds} | ${s.children.ffmpeg ?? 0} | ${others || '—'} | ${fmt(s.loopP99Ms)} | ${s.calls} | ${s.failed} | ${fmt(s.apiP95Ms)} | ${s.events} | ${s.disconnects} | ${s.sightings} | ${s.alerts} | ${s.camerasOnline} |`;
       }),
       '',
     ].join('\n');
@@ -259,6 +306,7 @@ async function main(): Promise<void> {
     await sys.stop();
     await camera.stop();
     rmSync(work, { recursive: true, force: true });
+    if (POSTGRES) await dropSchema(POSTGRES, schema);
   }
 }
 

@@ -24,6 +24,11 @@ export interface ArgusDatabase {
   schema: string;
   /** true when the database answers `select 1` within a few seconds. */
   ping(): Promise<boolean>;
+  /**
+   * Bytes of WebAssembly memory the embedded database holds (it grows with its working set and is
+   * never given back while the process runs); null for a PostgreSQL server.
+   */
+  embeddedMemoryBytes(): number | null;
   /** Closes the pool / the embedded database. Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -85,7 +90,9 @@ async function openPglite(dir: string | null, schema: string, wantVector: boolea
     }
     const trgm = await ensureExtension(db, 'pg_trgm');
     const vector = wantVector && (await ensureExtension(db, 'vector'));
-    return handle(db, 'pglite', schema, vector, trgm);
+    // PGlite keeps its Emscripten module in a field its types do not show: read the memory size only.
+    const wasm = (client as unknown as { mod?: { wasmMemory?: WebAssembly.Memory } }).mod?.wasmMemory;
+    return handle(db, 'pglite', schema, vector, trgm, () => wasm?.buffer.byteLength ?? null);
   } catch (err) {
     await db.destroy().catch(() => undefined);
     throw err;
@@ -125,7 +132,14 @@ async function openPostgres(url: string, poolSize: number, schema: string, wantV
   }
 }
 
-function handle(db: Kysely<Database>, kind: 'pglite' | 'postgres', schema: string, vector: boolean, trgm: boolean): ArgusDatabase {
+function handle(
+  db: Kysely<Database>,
+  kind: 'pglite' | 'postgres',
+  schema: string,
+  vector: boolean,
+  trgm: boolean,
+  embeddedMemoryBytes: () => number | null = () => null,
+): ArgusDatabase {
   let closing: Promise<void> | undefined;
   return {
     db,
@@ -133,6 +147,7 @@ function handle(db: Kysely<Database>, kind: 'pglite' | 'postgres', schema: strin
     vector,
     trgm,
     schema,
+    embeddedMemoryBytes,
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((done) => {
