@@ -32,6 +32,8 @@ import { runBench } from './lib/live-rig.ts';
 import { loadLine, machineInfo } from './lib/machine.ts';
 import { writeSection } from './lib/results-file.ts';
 import { fmt, summarize, summaryCells, SUMMARY_HEADER } from './lib/stats.ts';
+import { seededRandom } from '../test/helpers/seeded-random.ts';
+import { SQUARE } from '../test/helpers/places.ts';
 
 const TABLETS = argNumber('tablets', 200);
 const PASSES = argNumber('passes', 50);
@@ -41,18 +43,6 @@ const BROWSER_PASSES = argNumber('browser-passes', 30);
 const POSTGRES = argFlag('postgres');
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const INTERVAL_MS = 2000;
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuMs = () => {
@@ -117,7 +107,7 @@ async function browserPhase(sys: TestSystem, admin: string, dispatcherToken: str
 }
 
 async function main(): Promise<void> {
-  const random = rng(6);
+  const random = seededRandom(6);
   const dir = mkdtempSync(join(tmpdir(), 'argus-dispatch-bench-'));
   const sys = await startTestSystem({
     config: {

@@ -26,6 +26,7 @@ import { parsePlatePattern, PLATE_LETTERS, PLATE_PROVINCES } from '../command-ui
 import { loadLine, machineInfo } from './lib/machine.ts';
 import { readSections, writeSection } from './lib/results-file.ts';
 import { fmt, summarize, type Summary } from './lib/stats.ts';
+import { seededRandom } from '../test/helpers/seeded-random.ts';
 
 const argFlag = (name: string) => process.argv.includes(`--${name}`);
 function argNumber(name: string, fallback: number): number {
@@ -46,18 +47,7 @@ const SECTION = 'matching';
 
 const log = (...a: unknown[]) => console.log('[matching]', ...a);
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(SEED);
+const rand = seededRandom(SEED);
 const pick = <T>(xs: readonly T[] | string): T => xs[Math.floor(rand() * xs.length)] as T;
 const DIGITS = '0123456789';
 const ALNUM = PLATE_LETTERS + DIGITS;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, unlink, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import { ValidationError } from '../contracts/errors.ts';
@@ -18,7 +18,6 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const UUID_RE = new RegExp(`^${UUID}$`);
 /** The only relative paths this store writes, and so the only ones it reads. */
 const RELATIVE_RE = new RegExp(`^(${UUID})/(\\d{4}-\\d{2}-\\d{2})/(${UUID})-(crop|frame)\\.jpg$`);
-const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_BYTES = 8 * 1024 * 1024;
 
 /** `2026-03-07` (UTC) of a time. */
@@ -112,38 +111,5 @@ export class EvidenceStore {
     await unlink(full).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
-  }
-
-  /**
-   * Retention: remove every day folder of every camera whose UTC date is before `cutoff`'s. Camera
-   * folders stay (removing one could race a write for that camera). Returns how many day folders went.
-   */
-  async deleteDaysBefore(cutoff: Date): Promise<number> {
-    const limit = utcDay(cutoff);
-    let removed = 0;
-    let cameras: string[];
-    try {
-      cameras = await readdir(this.root);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw err;
-    }
-    for (const camera of cameras) {
-      if (!UUID_RE.test(camera)) continue;
-      const cameraDir = join(this.root, camera);
-      let days: string[];
-      try {
-        days = await readdir(cameraDir);
-      } catch {
-        continue; // not a folder, or gone meanwhile
-      }
-      for (const day of days) {
-        if (DAY_RE.test(day) && day < limit) {
-          await rm(join(cameraDir, day), { recursive: true, force: true });
-          removed++;
-        }
-      }
-    }
-    return removed;
   }
 }

@@ -21,9 +21,17 @@ export class JobQueue {
   private readonly queue: Queue;
   private readonly connection: Redis;
 
-  constructor(redis: RedisHandle, prefix: string) {
+  constructor(redis: RedisHandle, prefix: string, log?: Logger) {
     this.connection = redis.connect('queue');
     this.queue = new Queue(JOB_QUEUE, { connection: this.connection, prefix });
+    // The queue repeats its connection's errors (Redis down or restarting): the connection already
+    // logs them (storage/redis.ts), so here one line at most every 30 s, and never an unhandled 'error'.
+    let lastLogged = 0;
+    this.queue.on('error', (err: Error) => {
+      if (Date.now() - lastLogged < 30_000) return;
+      lastLogged = Date.now();
+      log?.warn({ err: err.message }, 'job queue cannot reach Redis');
+    });
   }
 
   async add<N extends JobName>(name: N, payload: JobPayload<N>, options: AddJobOptions = {}): Promise<string> {

@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../contracts/events.ts';
+import { SQUARE } from '../../test/helpers/places.ts';
 
 interface Spec {
   baseUrl: string;
@@ -32,7 +33,6 @@ const sockets: Array<Socket<ServerToClientEvents, ClientToServerEvents>> = [];
 const timers: NodeJS.Timeout[] = [];
 
 type Call = { method: 'GET' | 'POST'; path: string; body?: () => unknown };
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
 let incidentNo = 0;
 /** The mix: mostly reads, one write in ten. */
 const CALLS: Call[] = [

@@ -490,19 +490,6 @@ export class SightingsRepository {
     return out;
   }
 
-  /**
-   * Retention: delete the sightings observed before `cutoff`, with their face embeddings, in one
-   * statement. Returns how many of each went. (Their evidence files go by day: EvidenceStore.deleteDaysBefore.)
-   */
-  async deleteObservedBefore(cutoff: Date): Promise<{ sightings: number; embeddings: number }> {
-    const r = await sql<{ sightings: string | number; embeddings: string | number }>`
-      with gone as (delete from sightings where observed_at < ${cutoff} returning id),
-           emb as (delete from face_embeddings where owner_kind = 'sighting' and owner_id in (select id from gone) returning 1)
-      select (select count(*) from gone) as sightings, (select count(*) from emb) as embeddings`.execute(this.db);
-    const row = r.rows[0];
-    return { sightings: toCount(row?.sightings), embeddings: toCount(row?.embeddings) };
-  }
-
   private embeddings(trx: Transaction<Database>): FaceEmbeddingsRepository {
     return new FaceEmbeddingsRepository(trx, { vector: this.vector });
   }

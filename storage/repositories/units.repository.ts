@@ -251,9 +251,4 @@ export class UnitsRepository {
     return rows.reverse().map((r) => ({ latitude: r.latitude, longitude: r.longitude, at: iso(r.at), accuracy: r.accuracy }));
   }
 
-  /** Delete position history older than `before`; the number of rows removed. */
-  async pruneHistory(before: Date): Promise<number> {
-    const r = await this.db.deleteFrom('unit_positions').where('at', '<', before).executeTakeFirst();
-    return Number(r.numDeletedRows ?? 0);
-  }
 }

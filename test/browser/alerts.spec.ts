@@ -33,11 +33,7 @@ async function jpeg(colour: string, width = 120, height = 40): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer();
 }
 
-async function post(path: string, body: unknown): Promise<{ id: string }> {
-  const res = await sys.api(path, { token: adminToken, body });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as { id: string };
-}
+const post = (path: string, body: unknown): Promise<{ id: string }> => sys.apiOk<{ id: string }>(path, { token: adminToken, body });
 
 /** A plate sighting at a camera, as the analytics role records it: matching raises the alerts. */
 async function pass(plate: string, camera = cameraId): Promise<void> {

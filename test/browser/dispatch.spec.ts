@@ -13,26 +13,17 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Dispatch, Incident, Unit } from '../../contracts/incidents.ts';
 import type { TestSystem } from '../helpers/system.ts';
 import { browserFixture, signIn } from './browser.ts';
+import { BUND_1882M, EAST_475M, NORTH_111M, SQUARE } from '../helpers/places.ts';
 
 const dispatcher = { username: 'disp.wang', password: 'dispatch-pass-1' };
 const officer = { username: 'pat.zhao', password: 'patrol-pass-1' };
-
-/** People's Square, Shanghai, and points at measured distances from it. */
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
-const NORTH_111M = { latitude: 31.2314, longitude: 121.4737 };
-const BUND_1882M = { latitude: 31.24, longitude: 121.49 };
-const EAST_475M = { latitude: 31.2304, longitude: 121.4787 };
 
 let sys: TestSystem;
 let adminToken: string;
 let cameraId: string;
 const units: Record<string, Unit> = {};
 
-async function post<T>(path: string, body: unknown, token = adminToken): Promise<T> {
-  const res = await sys.api(path, { token, body });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as T;
-}
+const post = <T>(path: string, body: unknown, token = adminToken): Promise<T> => sys.apiOk<T>(path, { token, body });
 
 const fixture = browserFixture(
   async (started) => {

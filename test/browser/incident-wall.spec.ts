@@ -9,20 +9,16 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../contracts/incidents.ts';
 import type { TestSystem } from '../helpers/system.ts';
 import { browserFixture, signIn } from './browser.ts';
+import { SQUARE } from '../helpers/places.ts';
 
 const dispatcher = { username: 'disp.wall', password: 'dispatch-pass-1' };
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
 
 let sys: TestSystem;
 let adminToken: string;
 /** Camera ids by name, nearest to the square first. */
 const cameraIds = new Map<string, string>();
 
-async function post<T>(path: string, body: unknown, token = adminToken): Promise<T> {
-  const res = await sys.api(path, { token, body });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as T;
-}
+const post = <T>(path: string, body: unknown, token = adminToken): Promise<T> => sys.apiOk<T>(path, { token, body });
 
 const fixture = browserFixture(async (started) => {
   sys = started;

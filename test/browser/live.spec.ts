@@ -6,26 +6,15 @@
  * ffmpeg fails the tests with the reason; nothing is skipped.
  */
 import { accessSync, constants } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { registerAuth } from '../../command-ui/server/auth.plugin.ts';
-import { createErrorHandler } from '../../command-ui/server/errors.ts';
-import { registerLiveRoutes } from '../../command-ui/server/routes/live.routes.ts';
 import type { ZodApp } from '../../command-ui/server/routes/types.ts';
-import { AuthService } from '../../command-ui/server/services/auth.service.ts';
-import { LiveService } from '../../command-ui/server/services/live.service.ts';
-import { hashPassword } from '../../command-ui/server/services/passwords.ts';
 import type { ArgusDatabase } from '../../storage/database.ts';
 import { AuditRepository } from '../../storage/repositories/audit.repository.ts';
-import { CamerasRepository } from '../../storage/repositories/cameras.repository.ts';
-import { SessionsRepository } from '../../storage/repositories/sessions.repository.ts';
-import { UsersRepository } from '../../storage/repositories/users.repository.ts';
 import { eventually, pushTestVideo, sdpAddresses, startTestRelay, testLog, type TestRelay, type TestVideo } from '../integration/relay/relay-helpers.ts';
 import { openTestPglite } from '../integration/storage/db-helpers.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser.ts';
+import { startLiveApp } from './live-app.ts';
 
 /**
  * The usual headless flags, plus: local addresses in getStats instead of mDNS names (to check the
@@ -60,32 +49,11 @@ function ready(): Promise<Setup> {
     }
     const adb = await openTestPglite();
     const relay = await startTestRelay();
-    const users = new UsersRepository(adb.db);
-    const audit = new AuditRepository(adb.db);
-    const cameras = new CamerasRepository(adb.db);
-    const auth = new AuthService({
-      users,
-      sessions: new SessionsRepository(adb.db),
-      audit,
-      config: { sessionTtlMinutes: 60, maxFailedLogins: 10, lockMinutes: 15, loginRateLimitPerMinute: 60 },
-      log: testLog,
-    });
-    const live = new LiveService({ relay: relay.relay, cameras, audit, log: testLog });
-    await users.create({ username: 'wall1', displayName: 'Wall 1', passwordHash: await hashPassword('wall-password-1'), roles: ['commander'] });
-    const token = (await auth.login('wall1', 'wall-password-1', { ip: '127.0.0.1', userAgent: 'test' })).token;
+    const { app, baseUrl, token, cameras, audit } = await startLiveApp(adb, relay, PAGE);
     const cameraId = (await cameras.create({ name: 'Test pattern', sourceKind: 'rtsp', sourceUrl: 'rtsp://127.0.0.1:8554/test' })).id;
     const input = await relay.relay.ensureCamera(cameraId);
     const video = pushTestVideo(input.rtpPort);
 
-    const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
-    app.setValidatorCompiler(validatorCompiler);
-    app.setSerializerCompiler(serializerCompiler);
-    app.setErrorHandler(createErrorHandler(testLog));
-    registerAuth(app as unknown as FastifyInstance);
-    registerLiveRoutes(app, { auth, live });
-    app.get('/live-test', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     // RTP must be arriving before a viewer can see anything.
     await eventually(
       async () => {

@@ -6,10 +6,9 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TestSystem } from '../helpers/system.ts';
 import { browserFixture, signIn } from './browser.ts';
+import { NORTH_111M, SQUARE } from '../helpers/places.ts';
 
 const dispatcher = { username: 'disp.map', password: 'dispatch-pass-1' };
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
-const NORTH_111M = { latitude: 31.2314, longitude: 121.4737 };
 
 let sys: TestSystem;
 let checkpointId: string;

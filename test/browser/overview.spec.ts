@@ -8,18 +8,14 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { TestSystem } from '../helpers/system.ts';
 import { browserFixture, signIn } from './browser.ts';
+import { SQUARE } from '../helpers/places.ts';
 
 const dispatcher = { username: 'disp.ov', password: 'dispatch-pass-1' };
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
 
 let sys: TestSystem;
 let adminToken: string;
 
-async function post<T>(path: string, body: unknown, token = adminToken): Promise<T> {
-  const res = await sys.api(path, { token, body });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as T;
-}
+const post = <T>(path: string, body: unknown, token = adminToken): Promise<T> => sys.apiOk<T>(path, { token, body });
 
 const alertDetail = (covert: boolean) =>
   JSON.stringify({

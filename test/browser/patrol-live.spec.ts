@@ -18,12 +18,9 @@ import type { Incident, Unit } from '../../contracts/incidents.ts';
 import { startRtspCamera, type RtspCamera } from '../helpers/rtsp-camera.ts';
 import type { TestSystem } from '../helpers/system.ts';
 import { browserFixture, signIn } from './browser.ts';
+import { EAST_475M, NORTH_111M, SQUARE } from '../helpers/places.ts';
 
 const officer = { username: 'pat.live', password: 'patrol-pass-1' };
-/** People's Square, Shanghai, and points at measured distances from it. */
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
-const NORTH_111M = { latitude: 31.2314, longitude: 121.4737 };
-const EAST_475M = { latitude: 31.2304, longitude: 121.4787 };
 
 /**
  * Live video needs the ingest role (pulls the cameras) and the relay; the test defaults have neither.
@@ -43,11 +40,7 @@ let officerId: string;
 let unit: Unit;
 const cameras = { square: '', east: '' };
 
-async function post<T>(path: string, body: unknown, token = adminToken): Promise<T> {
-  const res = await sys.api(path, { token, body });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as T;
-}
+const post = <T>(path: string, body: unknown, token = adminToken): Promise<T> => sys.apiOk<T>(path, { token, body });
 
 const fixture = browserFixture(async (started) => {
   sys = started;

@@ -8,13 +8,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Incident, Unit } from '../../contracts/incidents.ts';
 import type { TestSystem } from '../helpers/system.ts';
 import { browserFixture, signIn } from './browser.ts';
+import { EAST_475M, FAR, NORTH_111M, SQUARE } from '../helpers/places.ts';
 
 const officer = { username: 'pat.near', password: 'patrol-pass-1' };
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
-const NORTH_111M = { latitude: 31.2314, longitude: 121.4737 };
-const EAST_475M = { latitude: 31.2304, longitude: 121.4787 };
-/** Lujiazui: about 4 km from the square. */
-const FAR = { latitude: 31.2397, longitude: 121.4998 };
 
 let sys: TestSystem;
 let adminToken: string;
@@ -22,11 +18,7 @@ let unit: Unit;
 const cameras: Record<string, string> = {};
 const alerts: Record<string, string> = {};
 
-async function post<T>(path: string, body: unknown, token = adminToken): Promise<T> {
-  const res = await sys.api(path, { token, body });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as T;
-}
+const post = <T>(path: string, body: unknown, token = adminToken): Promise<T> => sys.apiOk<T>(path, { token, body });
 
 const fixture = browserFixture(
   async (started) => {

@@ -6,32 +6,19 @@
  * white outside: Janus and the browser start decoding x264's Constrained Baseline with in-band SPS/PPS.
  */
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerAuth } from '../../command-ui/server/auth.plugin.ts';
-import { createErrorHandler } from '../../command-ui/server/errors.ts';
-import { registerLiveRoutes } from '../../command-ui/server/routes/live.routes.ts';
-import type { ZodApp } from '../../command-ui/server/routes/types.ts';
-import { AuthService } from '../../command-ui/server/services/auth.service.ts';
-import { LiveService } from '../../command-ui/server/services/live.service.ts';
-import { hashPassword } from '../../command-ui/server/services/passwords.ts';
 import type { PrivacyMask } from '../../contracts/api.ts';
 import { writePrivacyMask } from '../../ingest/stream/privacy-mask.ts';
 import { StreamSession } from '../../ingest/stream/stream-session.ts';
 import type { ArgusDatabase } from '../../storage/database.ts';
-import { AuditRepository } from '../../storage/repositories/audit.repository.ts';
-import { CamerasRepository } from '../../storage/repositories/cameras.repository.ts';
-import { SessionsRepository } from '../../storage/repositories/sessions.repository.ts';
-import { UsersRepository } from '../../storage/repositories/users.repository.ts';
 import { startRtspCamera, type RtspCamera } from '../helpers/rtsp-camera.ts';
 import { eventually, startTestRelay, testLog, type TestRelay } from '../integration/relay/relay-helpers.ts';
 import { openTestPglite } from '../integration/storage/db-helpers.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser.ts';
+import { startLiveApp } from './live-app.ts';
 
 const LIVE_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'];
 const PAGE = `<!doctype html><meta charset="utf-8"><title>Argus masked live test</title><video id="v" autoplay muted playsinline width="640" height="360"></video>`;
@@ -84,19 +71,8 @@ describe('a masked camera live in Chromium', () => {
     const cam: RtspCamera = await startRtspCamera({ mounts: [{ path: 'white', source: { kind: 'pattern', pattern: 'white' }, width: 640, height: 360, fps: 10 }] });
     cleanups.push(() => cam.stop());
 
-    const users = new UsersRepository(adb.db);
-    const audit = new AuditRepository(adb.db);
-    const cameras = new CamerasRepository(adb.db);
-    const auth = new AuthService({
-      users,
-      sessions: new SessionsRepository(adb.db),
-      audit,
-      config: { sessionTtlMinutes: 60, maxFailedLogins: 10, lockMinutes: 15, loginRateLimitPerMinute: 60 },
-      log: testLog,
-    });
-    const live = new LiveService({ relay: relay.relay, cameras, audit, log: testLog });
-    await users.create({ username: 'wall1', displayName: 'Wall 1', passwordHash: await hashPassword('wall-password-1'), roles: ['commander'] });
-    const token = (await auth.login('wall1', 'wall-password-1', { ip: '127.0.0.1', userAgent: 'test' })).token;
+    const { app, baseUrl, token, cameras } = await startLiveApp(adb, relay, PAGE);
+    cleanups.push(() => app.close());
     const cameraId = (await cameras.create({ name: 'Masked', sourceKind: 'rtsp', sourceUrl: cam.url('white'), privacyMasks: MASKS })).id;
     const input = await relay.relay.ensureCamera(cameraId);
 
@@ -116,16 +92,6 @@ describe('a masked camera live in Chromium', () => {
     session.start();
     cleanups.push(() => session.stop());
 
-    const app: ZodApp = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
-    app.setValidatorCompiler(validatorCompiler);
-    app.setSerializerCompiler(serializerCompiler);
-    app.setErrorHandler(createErrorHandler(testLog));
-    registerAuth(app as unknown as FastifyInstance);
-    registerLiveRoutes(app, { auth, live });
-    app.get('/live-test', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    cleanups.push(() => app.close());
-    const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     await eventually(
       async () => {
         const m = (await relay.relay.listMountpoints()).find((x) => x.id === input.mountpointId);

@@ -18,6 +18,7 @@ import { startArgus, type ArgusInstance } from '../../cli/serve.ts';
 import { createLogger } from '../../config/logger.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConflictError } from '../../contracts/errors.ts';
+import { dropTestSchema, TEST_DATABASE_URL } from '../integration/storage/db-helpers.ts';
 import type { Role } from '../../contracts/roles.ts';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -35,6 +36,8 @@ export interface TestSystem {
   login(username: string, password: string): Promise<string>;
   /** fetch against the system with JSON body and optional bearer token. */
   api(path: string, init?: { method?: string; token?: string | null; body?: unknown }): Promise<{ status: number; body: any }>;
+  /** Like api(), for set-up steps: the body of a 2xx answer, else an error with the method, path, status and body. */
+  apiOk<T = any>(path: string, init?: { method?: string; token?: string | null; body?: unknown }): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +46,11 @@ export interface TestSystemOptions {
   config?: Record<string, unknown>;
   /** Use an existing data folder (to test restarts); it is then not removed on stop. */
   dataDir?: string;
+  /**
+   * 'postgres': store in the machine's PostgreSQL server ($TEST_DATABASE_URL), in a schema of its own
+   * that stop() drops. Default 'pglite' (the embedded database in the data folder).
+   */
+  database?: 'pglite' | 'postgres';
 }
 
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
@@ -58,7 +66,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     secrets: { key: randomBytes(32).toString('hex') },
     log: { level: process.env.ARGUS_TEST_LOG_LEVEL ?? 'error' },
   };
-  const overrides = { ...base, ...(options.config ?? {}) };
+  const schema = options.database === 'postgres' ? `argus_sys_${randomBytes(5).toString('hex')}` : null;
+  const overrides = { ...base, ...(schema ? { database: { url: TEST_DATABASE_URL, schema } } : {}), ...(options.config ?? {}) };
   const config = loadConfig({ env: {}, overrides });
   const argus = await startArgus(config, { log: createLogger(config) });
   const baseUrl = argus.url!;
@@ -92,6 +101,14 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     return { status: res.status, body };
   }
 
+  async function apiOk<T>(path: string, init: { method?: string; token?: string | null; body?: unknown } = {}): Promise<T> {
+    const res = await api(path, init);
+    if (res.status < 200 || res.status >= 300) {
+      throw new Error(`${init.method ?? (init.body !== undefined ? 'POST' : 'GET')} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    return res.body as T;
+  }
+
   return {
     baseUrl,
     admin,
@@ -99,6 +116,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     argus,
     dataDir,
     api,
+    apiOk,
     async createUser(input) {
       await argus.services.users.create(
         { username: input.username, displayName: input.displayName ?? input.username, password: input.password, roles: input.roles },
@@ -114,6 +132,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     async stop() {
       await argus.stop();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (schema) await dropTestSchema(schema);
     },
   };
 }

@@ -17,9 +17,9 @@ import {
 } from '../../contracts/incidents.ts';
 import type { IncidentRecord } from '../../storage/repositories/incidents.repository.ts';
 import type { UnitRecord } from '../../storage/repositories/units.repository.ts';
+import { SQUARE } from '../helpers/places.ts';
 
 /** People's Square (人民广场), Shanghai. */
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
 const NOW = new Date('2026-11-22T02:00:00Z');
 
 function unit(id: string, latitude: number | null, longitude: number | null, extra: Partial<UnitRecord> = {}): Unit {

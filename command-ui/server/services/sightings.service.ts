@@ -40,7 +40,6 @@ export type SightingStoredHook = (
 ) => Promise<unknown>;
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** Backoff of the spool drainer while the database stays away. */
 const DRAIN_MIN_MS = 500;
 const DRAIN_MAX_MS = 5_000;
@@ -588,19 +587,6 @@ export class SightingsService implements SightingRecorder {
       }
     }
     return { from: from.toISOString(), to: to.toISOString(), bucketSeconds: 3600, buckets, byCamera, total };
-  }
-
-  /**
-   * Retention: sightings observed more than `days` days ago go, with their face embeddings and
-   * their evidence day folders. (Not scheduled yet: a worker job can call it.)
-   */
-  async prune(days: number, now = new Date()): Promise<{ sightings: number; embeddings: number; evidenceDays: number }> {
-    if (!Number.isFinite(days) || days < 1) throw new ValidationError('Keep sightings at least one day.', [{ path: 'days', message: 'at least 1' }]);
-    const cutoff = new Date(now.getTime() - days * DAY);
-    const rows = await this.deps.sightings.deleteObservedBefore(cutoff);
-    const evidenceDays = await this.deps.evidence.deleteDaysBefore(cutoff);
-    this.deps.log.info({ ...rows, evidenceDays, cutoff: cutoff.toISOString() }, 'old sightings removed');
-    return { ...rows, evidenceDays };
   }
 
   // ---------- per-camera analytics settings ----------

@@ -250,8 +250,4 @@ export class UnitsService {
     return rankCandidates(origin, units, query);
   }
 
-  /** Delete position history older than `days`. */
-  async pruneHistory(days: number): Promise<number> {
-    return this.deps.units.pruneHistory(new Date(this.now().getTime() - days * 86_400_000));
-  }
 }

@@ -1,18 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../contracts/alerts.ts';
 import { startTestSystem, type TestSystem } from '../../helpers/system.ts';
-import { TEST_DATABASE_KINDS, TEST_DATABASE_URL } from '../storage/db-helpers.ts';
-
-/** People's Square, Shanghai, and points at measured distances from it. */
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
-const EAST_475M = { latitude: 31.2304, longitude: 121.4787 };
-const NORTH_111M = { latitude: 31.2314, longitude: 121.4737 };
-const BUND_1882M = { latitude: 31.24, longitude: 121.49 };
+import { TEST_DATABASE_KINDS } from '../storage/db-helpers.ts';
+import { BUND_1882M, EAST_475M, NORTH_111M, SQUARE } from '../../helpers/places.ts';
 
 describe.each(TEST_DATABASE_KINDS)('alerts near a point on %s', (kind) => {
-  const schema = `argus_alerts_near_${randomBytes(5).toString('hex')}`;
   let sys: TestSystem;
   let admin: string;
   let patrol: string;
@@ -20,7 +12,7 @@ describe.each(TEST_DATABASE_KINDS)('alerts near a point on %s', (kind) => {
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    sys = await startTestSystem({ config: kind === 'postgres' ? { database: { url: TEST_DATABASE_URL, schema } } : {} });
+    sys = await startTestSystem({ database: kind });
     admin = await sys.login(sys.admin.username, sys.admin.password);
     await sys.createUser({ username: 'near-pat', password: 'patrol-pass-1', roles: ['patrol'] });
     patrol = await sys.login('near-pat', 'patrol-pass-1');
@@ -51,12 +43,6 @@ describe.each(TEST_DATABASE_KINDS)('alerts near a point on %s', (kind) => {
   });
   afterAll(async () => {
     await sys?.stop();
-    if (kind === 'postgres') {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    }
   });
 
   const near = async (token: string, query: string) => {

@@ -4,11 +4,9 @@
  * secret, the database refuses to change or remove entries, no route can, and the administrators'
  * filters and CSV download work (the download itself audited).
  */
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../contracts/api.ts';
 import { AUDIT_ACTIONS } from '../../../contracts/audit.ts';
@@ -17,17 +15,16 @@ import { hashToken } from '../../../command-ui/server/services/auth.service.ts';
 import { AuditRepository } from '../../../storage/repositories/audit.repository.ts';
 import { auditFilter, csvField } from '../../../command-ui/server/services/system.service.ts';
 import { startTestSystem, type TestSystem } from '../../helpers/system.ts';
-import { TEST_DATABASE_KINDS, TEST_DATABASE_URL } from '../storage/db-helpers.ts';
+import { TEST_DATABASE_KINDS } from '../storage/db-helpers.ts';
+import { SQUARE } from '../../helpers/places.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MODELS = resolve(ROOT, '../shared/models');
 const FACES = resolve(ROOT, '../shared/media/faces');
 
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
 const CAMERA_PASSWORD = 'Cam-S3cret-9x';
 
 describe.each(TEST_DATABASE_KINDS)('audit log on %s', (kind) => {
-  const schema = `argus_audit_${randomBytes(5).toString('hex')}`;
   let sys: TestSystem;
   let admin: string;
   let adminId: string;
@@ -59,7 +56,7 @@ describe.each(TEST_DATABASE_KINDS)('audit log on %s', (kind) => {
   };
 
   beforeAll(async () => {
-    sys = await startTestSystem({ config: { modelsDir: MODELS, ...(kind === 'postgres' ? { database: { url: TEST_DATABASE_URL, schema } } : {}) } });
+    sys = await startTestSystem({ database: kind, config: { modelsDir: MODELS } });
     secrets.push(sys.admin.password);
     admin = await login(sys.admin.username, sys.admin.password);
     adminId = (await ok(200, await sys.api('/api/auth/me', { token: admin }))).id;
@@ -70,12 +67,6 @@ describe.each(TEST_DATABASE_KINDS)('audit log on %s', (kind) => {
   }, 180_000);
   afterAll(async () => {
     await sys?.stop();
-    if (kind === 'postgres') {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    }
   });
 
   it('records logins, failed logins with the name tried, and logouts', async () => {

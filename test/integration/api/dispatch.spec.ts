@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../contracts/events.ts';
 import type { Dispatch, Incident, TimelineEntry, Unit } from '../../../contracts/incidents.ts';
 import { startTestSystem, type TestSystem } from '../../helpers/system.ts';
-import { TEST_DATABASE_KINDS, TEST_DATABASE_URL } from '../storage/db-helpers.ts';
+import { TEST_DATABASE_KINDS } from '../storage/db-helpers.ts';
+import { BUND_1882M, EAST_475M, NEAR_20M, NORTH_111M, SQUARE } from '../../helpers/places.ts';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -29,15 +28,7 @@ async function until<T>(get: () => T | undefined, ms = 5000): Promise<T> {
   }
 }
 
-/** People's Square, Shanghai, and points at measured distances from it. */
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
-const NORTH_111M = { latitude: 31.2314, longitude: 121.4737 };
-const EAST_475M = { latitude: 31.2304, longitude: 121.4787 };
-const BUND_1882M = { latitude: 31.24, longitude: 121.49 };
-const NEAR_20M = { latitude: 31.23058, longitude: 121.4737 };
-
 describe.each(TEST_DATABASE_KINDS)('dispatch on %s', (kind) => {
-  const schema = `argus_dispatch_${randomBytes(5).toString('hex')}`;
   let sys: TestSystem;
   let admin: string;
   let dispatcher: string;
@@ -59,7 +50,8 @@ describe.each(TEST_DATABASE_KINDS)('dispatch on %s', (kind) => {
 
   beforeAll(async () => {
     sys = await startTestSystem({
-      config: { dispatch: { acceptWithinSeconds: 5, staleAfterSeconds: 30 }, ...(kind === 'postgres' ? { database: { url: TEST_DATABASE_URL, schema } } : {}) },
+      database: kind,
+      config: { dispatch: { acceptWithinSeconds: 5, staleAfterSeconds: 30 } },
     });
     admin = await sys.login(sys.admin.username, sys.admin.password);
     await sys.createUser({ username: 'disp1', password: 'dispatch-pass-1', roles: ['dispatcher'], displayName: '调度员一' });
@@ -90,12 +82,6 @@ describe.each(TEST_DATABASE_KINDS)('dispatch on %s', (kind) => {
   });
   afterAll(async () => {
     await sys?.stop();
-    if (kind === 'postgres') {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    }
   });
 
   it('takes positions from the tablet (linked users only) and the feed; stale is computed on read', async () => {

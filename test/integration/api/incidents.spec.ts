@@ -6,6 +6,7 @@ import type { Alert } from '../../../contracts/alerts.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../contracts/events.ts';
 import type { Incident } from '../../../contracts/incidents.ts';
 import { startTestSystem, type TestSystem } from '../../helpers/system.ts';
+import { SQUARE } from '../../helpers/places.ts';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,8 +20,6 @@ function connected(socket: Client): Promise<void> {
     socket.once('connect_error', (err) => reject(err));
   });
 }
-
-const SQUARE = { latitude: 31.2304, longitude: 121.4737 };
 
 describe('incidents', () => {
   let sys: TestSystem;

@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Overview } from '../../../contracts/overview.ts';
 import { startTestSystem, type TestSystem } from '../../helpers/system.ts';
-import { TEST_DATABASE_KINDS, TEST_DATABASE_URL } from '../storage/db-helpers.ts';
+import { TEST_DATABASE_KINDS } from '../storage/db-helpers.ts';
 
 const HOUR = 3_600_000;
 
 describe.each(TEST_DATABASE_KINDS)('command-centre overview on %s', (kind) => {
-  const schema = `argus_overview_${randomBytes(5).toString('hex')}`;
   let sys: TestSystem;
   let admin: string;
   let dispatcher: string;
@@ -19,7 +16,8 @@ describe.each(TEST_DATABASE_KINDS)('command-centre overview on %s', (kind) => {
 
   beforeAll(async () => {
     sys = await startTestSystem({
-      config: { dispatch: { staleAfterSeconds: 60 }, ...(kind === 'postgres' ? { database: { url: TEST_DATABASE_URL, schema } } : {}) },
+      database: kind,
+      config: { dispatch: { staleAfterSeconds: 60 } },
     });
     admin = await sys.login(sys.admin.username, sys.admin.password);
     await sys.createUser({ username: 'ov-disp', password: 'dispatch-pass-1', roles: ['dispatcher'] });
@@ -90,12 +88,6 @@ describe.each(TEST_DATABASE_KINDS)('command-centre overview on %s', (kind) => {
   });
   afterAll(async () => {
     await sys?.stop();
-    if (kind === 'postgres') {
-      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`drop schema if exists ${schema} cascade`);
-      await client.end();
-    }
   });
 
   it('counts open incidents, units (stale apart), alerts awaiting acknowledgement and cameras offline', async () => {

@@ -20,24 +20,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startTcpProxy } from '../../helpers/tcp-proxy.ts';
 import { uniqueSchemaName } from '../storage/db-helpers.ts';
 import { dropSchema, FAULT_DATABASE_URL, isListed, prepareSchema, storedState } from './fault-rig.ts';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'kill-fixture.ts');
 const KILLS = 6;
 /** Runs in which the database is cut off (after start-up) before the kill. */
 const OUTAGE_RUNS = new Set([2, 4]);
 const SEED = 20261122;
-
-/** mulberry32: the kill moments are random, but the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run {
   child: ChildProcess;
@@ -94,7 +83,7 @@ describe('the process killed at random moments during a stream of reads', () => 
         return { child, ready, exited };
       };
 
-      const random = seeded(SEED);
+      const random = seededRandom(SEED);
       let next = 0;
       let unmatchedAfterKills = 0;
       /** Reads acknowledged while the database was cut off (so from the spool). */

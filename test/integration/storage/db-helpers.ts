@@ -11,6 +11,7 @@
  *                                          a fresh schema `argus_test_<random>` in TEST_DATABASE_URL;
  *                                          close() drops the schema (CASCADE) and ends the pool
  *   openTestDatabase(kind, options?)       one of the two above
+ *   dropTestSchema(schema)                 drops a schema of the server (for startTestSystem({ database: 'postgres' }))
  *   openTestDatabases(options?)            both: { pglite, postgres, get(kind), close() }
  *   useTestDatabases(options?)             registers beforeAll/afterAll in the calling test file and
  *                                          returns { get(kind) } (one instance of each per file)
@@ -29,6 +30,7 @@
  *   });
  */
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import type { Config } from '../../../config/schema.ts';
 import { openDatabase, type ArgusDatabase } from '../../../storage/database.ts';
@@ -105,6 +107,18 @@ export async function openTestPostgres(options: TestPostgresOptions = {}): Promi
     throw err;
   }
   return wrapped;
+}
+
+/** Drops a schema (and all in it) from the test PostgreSQL server: for systems started on a schema of their own. */
+export async function dropTestSchema(schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
 }
 
 export function openTestDatabase(kind: TestDatabaseKind, options: TestPostgresOptions = {}): Promise<ArgusDatabase> {

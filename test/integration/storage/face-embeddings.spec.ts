@@ -5,6 +5,7 @@ import { ValidationError } from '../../../contracts/errors.ts';
 import type { ArgusDatabase } from '../../../storage/database.ts';
 import { FaceEmbeddingsRepository, type FaceMatch, type FaceOwnerKind } from '../../../storage/repositories/face-embeddings.repository.ts';
 import { openTestPglite, uniqueName, useTestDatabases } from './db-helpers.ts';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 /**
  * Face search three ways, on the same random unit vectors: pgvector `<=>` on PGlite, the exact
@@ -17,17 +18,6 @@ const N = 240;
 const K = 12;
 /** Our brute force runs in float64; the database stores float4, so similarities agree to ~1e-6. */
 const EPS = 1e-5;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussianVector(rand: () => number, dims: number, scale = 1): number[] {
   const out: number[] = [];
@@ -59,7 +49,7 @@ interface Item {
   raw: number[];
 }
 
-const rand = mulberry32(20240611);
+const rand = seededRandom(20240611);
 const ITEMS: Item[] = Array.from({ length: N }, (_, key) => ({
   key,
   ownerId: randomUUID(),

@@ -262,12 +262,6 @@ describe.each(TEST_DATABASE_KINDS)('sightings on %s', (kind) => {
     const byCamera = await r.countsByCamera(filter);
     expect(byCamera).toEqual([{ cameraId: cam, cameraName: expect.any(String), count: 4 }]);
 
-    const gone = await r.deleteObservedBefore(new Date(base + 60 * MINUTE));
-    expect(gone.sightings).toBeGreaterThanOrEqual(2);
-    expect(await r.totals(filter)).toEqual({ plate: 0, face: 1, object: 1 });
-    const again = await r.deleteObservedBefore(new Date(base + 2 * HOUR));
-    expect(again).toMatchObject({ sightings: 1, embeddings: 1 });
-    expect(await r.totals(filter)).toEqual({ plate: 0, face: 0, object: 1 });
   });
 
   describe('CameraAnalyticsRepository', () => {

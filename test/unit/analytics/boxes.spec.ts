@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Box } from '../../../contracts/analytics.ts';
 import { area, boxCentre, boxFromPoints, clipBox, intersectionArea, iou, nms } from '../../../analytics/geometry/boxes.ts';
-
-/** Small deterministic PRNG (mulberry32) so randomised checks are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 describe('area, intersection, iou', () => {
   it('computes areas, with empty and inverted boxes at 0', () => {
@@ -32,7 +21,7 @@ describe('area, intersection, iou', () => {
   });
 
   it('is symmetric and within [0, 1] for random boxes', () => {
-    const r = rng(1);
+    const r = seededRandom(1);
     const box = (): Box => {
       const x = r() * 100, y = r() * 100;
       return [x, y, x + r() * 50, y + r() * 50];
@@ -103,7 +92,7 @@ describe('nms', () => {
   });
 
   it('satisfies the NMS invariants on random input', () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     for (let round = 0; round < 30; round++) {
       const items = Array.from({ length: 40 }, (_, i) => {
         const x = r() * 200, y = r() * 200, w = 10 + r() * 60, h = 10 + r() * 60;

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FaceMatcher, type FaceEntryRef } from '../../../command-ui/server/services/watchlists/face-matcher.ts';
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 function unit(v: number[]): number[] {
   const n = Math.hypot(...v);
@@ -47,7 +36,7 @@ const face = (entryId: string, embedding: number[] | Float32Array, opts: Partial
 });
 
 for (const wasm of [true, false]) describe(`FaceMatcher (${wasm ? 'WebAssembly SIMD kernel' : 'JavaScript'})`, () => {
-  const next = rng(7);
+  const next = seededRandom(7);
   const Matcher = class extends FaceMatcher {
     constructor(entries?: readonly FaceEntryRef[]) {
       super(entries, { wasm });
@@ -127,7 +116,7 @@ for (const wasm of [true, false]) describe(`FaceMatcher (${wasm ? 'WebAssembly S
   });
 
   it('agrees with a brute-force search on random data', () => {
-    const r = rng(11);
+    const r = seededRandom(11);
     const entries = Array.from({ length: 500 }, (_, i) => face(`e${i % 200}`, randomUnit(128, r), { threshold: 0.1 + r() * 0.1 }));
     const q = entries[17]!.embedding as number[];
     const best = new Map<string, number>();

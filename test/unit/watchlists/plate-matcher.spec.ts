@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONFUSION_CLASSES, PlateMatcher, type PlateEntryRef } from '../../../command-ui/server/services/watchlists/plate-matcher.ts';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 
 let seq = 0;
 function entry(pattern: string, opts: Partial<PlateEntryRef> = {}): PlateEntryRef {
@@ -221,19 +222,8 @@ describe('PlateMatcher: the index finds what a brute-force search finds', () => 
     return cost + reference(rest, r.slice(1), ignoreProvince);
   }
 
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-
   it('on random plates, patterns (exact, ?, * at the start, middle, end, both ends) and misread reads', () => {
-    const r = rng(3);
+    const r = seededRandom(3);
     // A small alphabet so that fuzzy and wildcard collisions are frequent.
     const provinces = '京津沪';
     const chars = '0DQ8B125SZ6GA3';

@@ -9,6 +9,7 @@ import { useI18n, type Translate } from '../i18n/i18n.tsx';
 import type { MessageKey } from '../i18n/messages.ts';
 import { fromLocalInput } from '../sightings/sighting-list.ts';
 import { useSignedIn } from '../state/session.tsx';
+import '../styles/sightings.css';
 import '../styles/audit.css';
 
 /**
@@ -180,7 +181,7 @@ export function AuditScreen() {
           </button>
         </div>
       </header>
-      <form className="audit-form" onSubmit={onSubmit} aria-label={t('audit.filters')} data-testid="audit-form" noValidate>
+      <form className="sightings-form audit-form" onSubmit={onSubmit} aria-label={t('audit.filters')} data-testid="audit-form" noValidate>
         <Field name="from" label={t('audit.from')} error={issuesFor(error, 'from')}>
           {(a) => <input {...a} name="from" type="datetime-local" value={draft.from} onChange={(e) => set('from', e.target.value)} />}
         </Field>
@@ -220,7 +221,7 @@ export function AuditScreen() {
         <Field name="q" label={t('audit.text')} error={issuesFor(error, 'q')} className="audit-field-text">
           {(a) => <input {...a} name="q" value={draft.q} onChange={(e) => set('q', e.target.value)} placeholder={t('audit.textPlaceholder')} autoComplete="off" spellCheck={false} />}
         </Field>
-        <div className="audit-form-actions">
+        <div className="sightings-form-actions">
           <button type="submit" className="btn btn-primary" data-testid="audit-apply">
             <Icon name="search" />
             <span>{t('audit.apply')}</span>

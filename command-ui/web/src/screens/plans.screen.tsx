@@ -438,15 +438,7 @@ function PlanForm(props: {
               );
             })}
           </ol>
-          {stepsError && (
-            <div className="field-error" role="alert">
-              {stepsError}
-            </div>
-          )}
-          <button type="button" className="btn btn-small plans-add" onClick={addStep} disabled={draft.steps.length >= 50} data-testid="plan-add-step">
-            <Icon name="plus" />
-            <span>{t('plans.addStep')}</span>
-          </button>
+          <ListEnd error={stepsError} onAdd={addStep} full={draft.steps.length >= 50} label={t('plans.addStep')} testId="plan-add-step" />
         </fieldset>
 
         <fieldset className={issueFor('notify') ? 'fieldset field-invalid' : 'fieldset'} data-testid="plan-notify">
@@ -508,15 +500,7 @@ function PlanForm(props: {
               })}
             </ul>
           )}
-          {resourcesError && (
-            <div className="field-error" role="alert">
-              {resourcesError}
-            </div>
-          )}
-          <button type="button" className="btn btn-small plans-add" onClick={addResource} disabled={draft.resources.length >= 20} data-testid="plan-add-resource">
-            <Icon name="plus" />
-            <span>{t('plans.addResource')}</span>
-          </button>
+          <ListEnd error={resourcesError} onAdd={addResource} full={draft.resources.length >= 20} label={t('plans.addResource')} testId="plan-add-resource" />
         </fieldset>
 
         <Field name="cameraCount" label={t('plans.field.cameraCount')} hint={t('plans.cameraCountHint')} error={issueFor('cameraCount')}>
@@ -560,5 +544,22 @@ function PlanForm(props: {
         </ConfirmDialog>
       )}
     </form>
+  );
+}
+
+/** The end of an editable list in the plan form: the list's error, then its "add" button (disabled when full). */
+function ListEnd(props: { error: string | null | undefined; onAdd(): void; full: boolean; label: string; testId: string }) {
+  return (
+    <>
+      {props.error && (
+        <div className="field-error" role="alert">
+          {props.error}
+        </div>
+      )}
+      <button type="button" className="btn btn-small plans-add" onClick={props.onAdd} disabled={props.full} data-testid={props.testId}>
+        <Icon name="plus" />
+        <span>{props.label}</span>
+      </button>
+    </>
   );
 }

@@ -131,12 +131,7 @@ function TrajectoryPanel() {
         <Field name="to" label={t('search.to')} error={issuesFor(error, 'to')}>
           {(a) => <input {...a} name="to" type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} />}
         </Field>
-        <div className="search-form-actions">
-          <button type="submit" className="btn btn-primary" data-testid="trajectory-search" disabled={loading}>
-            <Icon name="search" />
-            <span>{loading ? t('search.searching') : t('search.search')}</span>
-          </button>
-        </div>
+        <SearchSubmit loading={loading} testId="trajectory-search" />
       </form>
 
       {error !== null && <ErrorBanner error={error} />}
@@ -380,12 +375,7 @@ function FacePanel() {
           <Field name="k" label={t('search.face.k')} error={issuesFor(error, 'k')} hint={t('search.face.kHint')}>
             {(a) => <input {...a} name="k" type="number" min={1} max={200} step={1} value={k} onChange={(e) => setK(e.target.value)} />}
           </Field>
-          <div className="search-form-actions">
-            <button type="submit" className="btn btn-primary" data-testid="face-search" disabled={loading}>
-              <Icon name="search" />
-              <span>{loading ? t('search.searching') : t('search.search')}</span>
-            </button>
-          </div>
+          <SearchSubmit loading={loading} testId="face-search" />
         </div>
       </form>
 
@@ -433,6 +423,19 @@ function FacePanel() {
           )}
         </>
       )}
+    </div>
+  );
+}
+
+/** A search form's submit button, showing that the search is running. */
+function SearchSubmit(props: { loading: boolean; testId: string }) {
+  const { t } = useI18n();
+  return (
+    <div className="search-form-actions">
+      <button type="submit" className="btn btn-primary" data-testid={props.testId} disabled={props.loading}>
+        <Icon name="search" />
+        <span>{props.loading ? t('search.searching') : t('search.search')}</span>
+      </button>
     </div>
   );
 }
