@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import type { EventBus } from '../command-ui/server/services/event-bus.ts';
 import type { Logger } from '../config/logger.ts';
 import type { Config } from '../config/schema.ts';
-import { filePathOf } from '../contracts/camera-source.ts';
 import type { FrameSink } from '../contracts/frames.ts';
 import { startDemoCameras, type DemoCameras } from '../ingest/demo/demo-cameras.ts';
-import { IngestService, type IngestCamera } from '../ingest/ingest.service.ts';
+import { IngestService } from '../ingest/ingest.service.ts';
 import { DisabledRelay, startJanusRelay, viewerOnlyRelay, type LiveRelay } from '../ingest/relay/live-relay.ts';
 import { listAllSegments, planRetention } from '../ingest/stream/recording-retention.ts';
 import { deleteSegmentFiles } from '../ingest/stream/retention-segments.ts';
 import { writePrivacyMask } from '../ingest/stream/privacy-mask.ts';
+import { pullUrl } from '../ingest/stream/pull-url.ts';
 import { StreamSession } from '../ingest/stream/stream-session.ts';
 import { CameraLeases } from '../storage/camera-leases.ts';
 import type { RedisHandle } from '../storage/redis.ts';
@@ -19,15 +19,6 @@ import { RelayDirectory } from '../storage/relay-directory.ts';
 import type { CamerasRepository } from '../storage/repositories/cameras.repository.ts';
 import type { RecordingsRepository } from '../storage/repositories/recordings.repository.ts';
 import type { SecretBox } from '../storage/secret-box.ts';
-
-/** The address ffmpeg pulls: the stream of an ONVIF camera, the RTSP URL, or a file path; credentials put in. */
-export function pullUrl(camera: IngestCamera): string {
-  if (camera.sourceKind === 'file') return filePathOf(camera.sourceUrl);
-  const url = new URL(camera.sourceKind === 'onvif' ? (camera.streamUrl ?? camera.sourceUrl) : camera.sourceUrl);
-  if (camera.username) url.username = encodeURIComponent(camera.username);
-  if (camera.password) url.password = encodeURIComponent(camera.password);
-  return url.toString();
-}
 
 /** Where a process's decoded frames go: the analytics role (analytics/analytics.role.ts) has this shape. */
 export interface FrameConsumer {

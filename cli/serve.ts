@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startAnalyticsRole, type AnalyticsRole } from '../analytics/analytics.role.ts';
@@ -31,6 +31,9 @@ import { ROLES } from '../contracts/roles.ts';
 import { WATCHLISTS_CHANGED_CHANNEL } from '../contracts/watchlists.ts';
 import { ChangeNotices } from '../storage/change-notices.ts';
 import { OnvifDevices } from '../ingest/onvif/onvif-devices.ts';
+import { privacyMaskPath, writePrivacyMask } from '../ingest/stream/privacy-mask.ts';
+import { pullUrl } from '../ingest/stream/pull-url.ts';
+import { grabSnapshot } from '../ingest/stream/snapshot.ts';
 import { openDatabase, type ArgusDatabase } from '../storage/database.ts';
 import { JobQueue, JobWorker, type JobHandlers } from '../storage/job-queue.ts';
 import { migrateToLatest } from '../storage/migrator.ts';
@@ -114,7 +117,7 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
     closers.push(() => redis.close());
     const control = redis.connect('control');
     closers.push(() => control.quit());
-    const jobs = new JobQueue(redis, config.redis.prefix);
+    const jobs = new JobQueue(redis, config.redis.prefix, log.child({ module: 'jobs' }));
     closers.push(() => jobs.close());
 
     const roles = new Set(config.roles);
@@ -298,6 +301,17 @@ export async function startArgus(config: Config, options: { log?: Logger } = {})
         cameras,
         audit,
         recordingsDir: join(config.dataDir, 'recordings'),
+        secrets,
+        snapshots: {
+          // An existing file is used as it is: writing it again would race the ingest session's own write.
+          maskFile: async (cameraId, masks) => {
+            if (masks.length === 0) return null;
+            const path = privacyMaskPath(config.dataDir, cameraId, masks);
+            return existsSync(path) ? path : writePrivacyMask(config.dataDir, cameraId, masks);
+          },
+          fromFile: (path, opts) => grabSnapshot({ input: path, seekFromEnd: opts.seekFromEnd, maskFile: opts.maskFile, timeoutMs: opts.timeoutMs, rtsp: false }),
+          fromCamera: (camera, opts) => grabSnapshot({ input: pullUrl(camera), maskFile: opts.maskFile, timeoutMs: opts.timeoutMs }),
+        },
       }),
       live: new LiveService({ relay: media.relay, cameras, audit, log: log.child({ module: 'live' }) }),
       sightings,

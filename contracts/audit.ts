@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'live.open', // { viewerId, cameraName }
   'live.close', // { viewerId, durationMs, reason }
   'recording.play', // { recordingId, startedAt }
+  'camera.snapshot', // { source: 'recording' | 'camera' }
   // searches (personal data)
   'sightings.search', // the criteria and the number of results
   'sightings.trajectory', // { plate, from, to, results }

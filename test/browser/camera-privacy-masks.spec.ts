@@ -1,7 +1,8 @@
 /**
  * Privacy masks in a real browser against a real Argus: an administrator draws an area on the
  * camera form's frame by clicking its corners (a double-click closes it), saves, and the API returns
- * the polygon; removing it in the form clears it. Once in Chinese.
+ * the polygon; removing it in the form clears it. Once in Chinese. The camera cannot be reached, so
+ * no picture is shown behind the frame and the form says so.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Camera } from '../../contracts/api.ts';
@@ -34,6 +35,15 @@ describe('privacy mask editor', () => {
     await form.waitFor();
     const editor = form.getByTestId('mask-editor');
     expect(await editor.locator('legend').innerText()).toBe('隐私遮挡');
+    // The camera's picture goes behind the frame; this camera cannot be reached, so the form says so
+    // and the blank frame stays to draw on.
+    const snapshot = editor.getByTestId('snapshot');
+    await snapshot.waitFor({ state: 'attached' });
+    expect(await snapshot.getAttribute('src')).toMatch(new RegExp(`/api/cameras/${cameraId}/snapshot\\?t=\\d+$`));
+    await editor.getByTestId('snapshot-failed').waitFor();
+    expect(await editor.getByTestId('snapshot-failed').innerText()).toBe('无法获取画面，可在空白画面上绘制。');
+    expect(await snapshot.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(0);
+    expect(await editor.getByTestId('snapshot-refresh').innerText()).toBe('刷新画面');
 
     const canvas = editor.getByTestId('mask-canvas');
     await canvas.scrollIntoViewIfNeeded();

@@ -79,6 +79,22 @@ export function registerMediaRoutes(app: ZodApp, services: ApiServices): void {
     },
   );
 
+  app.get(
+    '/api/cameras/:id/snapshot',
+    {
+      preHandler: view,
+      schema: {
+        tags: ['cameras'],
+        summary: 'One current picture of a camera (JPEG, privacy masks laid over): from its newest recording, else from the camera',
+        params: idParamsSchema,
+      },
+    },
+    async (request, reply) => {
+      const shot = await services.media.snapshot(request.params.id, principalOf(request), requestMeta(request));
+      return reply.header('content-type', 'image/jpeg').header('cache-control', 'no-store').header('content-length', String(shot.jpeg.length)).send(shot.jpeg);
+    },
+  );
+
   app.post(
     '/api/cameras/:id/ptz',
     {

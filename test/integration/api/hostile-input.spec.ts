@@ -579,6 +579,8 @@ describe('limits, files, devices and sessions', () => {
       '/.%2e/data/canary.txt',
       '/api/recordings/..%2f..%2fcanary.txt/media',
       '/api/recordings/%2e%2e/media',
+      '/api/cameras/..%2f..%2fcanary.txt/snapshot',
+      '/api/cameras/%2e%2e/snapshot',
       '/api/sightings/..%2f..%2fcanary.txt/crop.jpg',
       '/api/alerts/../../canary.txt/frame.jpg',
       '/api/incidents/%2e%2e%2f%2e%2e/evidence/frame.jpg',

@@ -354,6 +354,14 @@ export class ApiClient {
     return `${this.baseUrl}${path}`;
   }
 
+  /**
+   * Address of a camera's current picture (a JPEG, its privacy masks laid over) for `<img src>`,
+   * authenticated by the session cookie like evidence images; `t` makes each refresh a new address.
+   */
+  cameraSnapshotUrl(cameraId: string, t = Date.now()): string {
+    return `${this.baseUrl}/api/cameras/${encodeURIComponent(cameraId)}/snapshot?t=${t}`;
+  }
+
   getCameraAnalytics(cameraId: string): Promise<CameraAnalytics> {
     return this.request<CameraAnalytics>('GET', `/api/cameras/${encodeURIComponent(cameraId)}/analytics`);
   }

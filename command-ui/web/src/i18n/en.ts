@@ -208,6 +208,9 @@ export const en = {
   'cameras.mask.remove': 'Remove area {n}',
   'cameras.mask.limit': 'At most {max} areas.',
   'cameras.mask.unclosed': 'Close or discard the area being drawn before saving.',
+  'cameras.snapshot.alt': 'Current picture of the camera',
+  'cameras.snapshot.refresh': 'Refresh picture',
+  'cameras.snapshot.failed': 'No picture from the camera; draw on the blank frame.',
 
 
   'tree.title': 'Cameras',
@@ -473,6 +476,7 @@ export const en = {
   'audit.action.live.open': 'Live video opened',
   'audit.action.live.close': 'Live video closed',
   'audit.action.recording.play': 'Recording played',
+  'audit.action.camera.snapshot': 'Camera picture taken',
   'audit.action.sightings.search': 'Sightings searched',
   'audit.action.sightings.trajectory': 'Trajectory searched',
   'audit.action.sightings.frame_view': 'Evidence frame viewed',

@@ -206,6 +206,9 @@ export const zhCN: Messages = {
   'cameras.mask.remove': '删除区域 {n}',
   'cameras.mask.limit': '最多 {max} 个区域。',
   'cameras.mask.unclosed': '保存前请闭合或放弃正在绘制的区域。',
+  'cameras.snapshot.alt': '摄像机当前画面',
+  'cameras.snapshot.refresh': '刷新画面',
+  'cameras.snapshot.failed': '无法获取画面，可在空白画面上绘制。',
 
 
   'tree.title': '摄像机',
@@ -471,6 +474,7 @@ export const zhCN: Messages = {
   'audit.action.live.open': '打开实时视频',
   'audit.action.live.close': '关闭实时视频',
   'audit.action.recording.play': '回放录像',
+  'audit.action.camera.snapshot': '获取摄像机画面',
   'audit.action.sightings.search': '检索识别记录',
   'audit.action.sightings.trajectory': '查询轨迹',
   'audit.action.sightings.frame_view': '查看证据全图',

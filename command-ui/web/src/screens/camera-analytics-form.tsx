@@ -9,6 +9,7 @@ import { Icon } from '../components/icon.tsx';
 import { useFieldErrors } from '../components/use-field-errors.ts';
 import { useI18n } from '../i18n/i18n.tsx';
 import '../styles/sightings.css';
+import { CameraSnapshotImage, CameraSnapshotTools, useCameraSnapshot } from './privacy-mask-editor.tsx';
 
 /** The form's state: numbers as typed. */
 interface Draft {
@@ -41,11 +42,18 @@ const round3 = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 1000) / 1
 /**
  * A camera's analytics settings (administrators): on/off, which recognitions, the analysis rate,
  * a region of interest drawn by clicking corner points on a 16:9 frame (none: the whole frame), and
- * the size and quality floors. Server validation messages appear at their fields.
+ * the size and quality floors. Server validation messages appear at their fields. The camera's
+ * current picture is shown behind the region.
  */
-export function CameraAnalyticsForm(props: { camera: Camera; api: Pick<ApiClient, 'getCameraAnalytics' | 'saveCameraAnalytics'>; onDone(saved: CameraAnalytics): void; onCancel(): void }) {
+export function CameraAnalyticsForm(props: {
+  camera: Camera;
+  api: Pick<ApiClient, 'getCameraAnalytics' | 'saveCameraAnalytics' | 'cameraSnapshotUrl'>;
+  onDone(saved: CameraAnalytics): void;
+  onCancel(): void;
+}) {
   const { t } = useI18n();
   const { camera, api } = props;
+  const snapshot = useCameraSnapshot((stamp) => api.cameraSnapshotUrl(camera.id, stamp));
   const [loaded, setLoaded] = useState<CameraAnalytics | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [busy, setBusy] = useState(false);
@@ -165,6 +173,7 @@ export function CameraAnalyticsForm(props: { camera: Camera; api: Pick<ApiClient
             <fieldset className={issueFor('roi') ? 'fieldset field-invalid' : 'fieldset'} data-field="roi">
               <legend>{t('analytics.roi')}</legend>
               <div className="roi-editor" onClick={addPoint} role="button" tabIndex={-1} aria-label={t('analytics.roiHint')} data-testid="roi-editor">
+                <CameraSnapshotImage view={snapshot} />
                 <svg viewBox="0 0 1 1" preserveAspectRatio="none" aria-hidden="true">
                   {roiPath && <path d={roiPath} className="roi-shape" />}
                 </svg>
@@ -175,6 +184,7 @@ export function CameraAnalyticsForm(props: { camera: Camera; api: Pick<ApiClient
                 </svg>
                 {draft.roi.length === 0 && <div className="roi-whole">{t('analytics.roiWhole')}</div>}
               </div>
+              <CameraSnapshotTools view={snapshot} />
               <div className="roi-tools">
                 <span className="muted">{draft.roi.length === 0 ? t('analytics.roiWhole') : t('analytics.roiPoints', { count: draft.roi.length })}</span>
                 <button type="button" className="btn btn-small" disabled={draft.roi.length === 0} onClick={() => set('roi', draft.roi.slice(0, -1))}>

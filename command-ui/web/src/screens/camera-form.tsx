@@ -71,7 +71,7 @@ export type CameraFormResult = { kind: 'created'; camera: Camera } | { kind: 'up
 export function CameraForm(props: {
   camera: Camera | null;
   sites: readonly Site[];
-  api: Pick<ApiClient, 'createCamera' | 'updateCamera'>;
+  api: Pick<ApiClient, 'createCamera' | 'updateCamera' | 'cameraSnapshotUrl'>;
   onDone(result: CameraFormResult): void;
   onCancel(): void;
 }) {
@@ -311,6 +311,7 @@ export function CameraForm(props: {
             if (!drawing) setLocalIssues((l) => ({ ...l, privacyMasks: undefined }));
           }}
           error={issueFor('privacyMasks')}
+          snapshotUrl={camera ? (stamp) => props.api.cameraSnapshotUrl(camera.id, stamp) : undefined}
         />
       </div>
       <div className="side-panel-actions">

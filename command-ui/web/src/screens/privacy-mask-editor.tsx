@@ -9,15 +9,92 @@ const round3 = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 1000) / 1
 const pathOf = (points: readonly Point[], closed: boolean) =>
   points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x} ${y}`).join(' ') + (closed && points.length >= 3 ? ' Z' : '');
 
+/** A camera's current picture behind a region editor's drawing: see useCameraSnapshot. */
+export interface CameraSnapshotView {
+  /** The image address; null when there is no camera yet (a new camera has no picture). */
+  src: string | null;
+  state: 'loading' | 'loaded' | 'failed';
+  refresh(): void;
+  onLoad(): void;
+  onError(): void;
+}
+
+/**
+ * The state of a camera's snapshot (GET /api/cameras/:id/snapshot, authenticated by the session
+ * cookie). `urlFor` makes the address for a time stamp, so that "Refresh picture" asks again;
+ * absent for a camera not created yet.
+ */
+export function useCameraSnapshot(urlFor: ((t: number) => string) | undefined): CameraSnapshotView {
+  const [stamp, setStamp] = useState(() => Date.now());
+  const [state, setState] = useState<CameraSnapshotView['state']>('loading');
+  return {
+    src: urlFor ? urlFor(stamp) : null,
+    state,
+    refresh: () => {
+      setState('loading');
+      setStamp(Date.now());
+    },
+    onLoad: () => setState('loaded'),
+    onError: () => setState('failed'),
+  };
+}
+
+/** The picture, under the drawing: put it first inside `.roi-editor`. */
+export function CameraSnapshotImage(props: { view: CameraSnapshotView }) {
+  const { t } = useI18n();
+  const { view } = props;
+  if (!view.src) return null;
+  return (
+    <img
+      key={view.src}
+      src={view.src}
+      alt={t('cameras.snapshot.alt')}
+      className="roi-snapshot"
+      draggable={false}
+      onLoad={view.onLoad}
+      onError={view.onError}
+      data-state={view.state}
+      data-testid="snapshot"
+    />
+  );
+}
+
+/** "Refresh picture", and the line that says when there is none. */
+export function CameraSnapshotTools(props: { view: CameraSnapshotView }) {
+  const { t } = useI18n();
+  const { view } = props;
+  if (!view.src) return null;
+  return (
+    <div className="roi-tools">
+      <button type="button" className="btn btn-small" onClick={view.refresh} disabled={view.state === 'loading'} data-testid="snapshot-refresh">
+        {t('cameras.snapshot.refresh')}
+      </button>
+      {view.state === 'failed' && (
+        <span className="muted" role="status" data-testid="snapshot-failed">
+          {t('cameras.snapshot.failed')}
+        </span>
+      )}
+    </div>
+  );
+}
+
 /**
  * A camera's privacy masks: areas drawn by clicking their corners on a 16:9 frame (as the analytics
  * region editor does); a double-click or "Close area" finishes an area. Closed areas are listed with
  * a remove button. `onChange` gets the closed areas only; `onDrawing` tells whether an area is half
- * drawn (the form does not save one silently).
+ * drawn (the form does not save one silently). With `snapshotUrl` (a camera that exists) the
+ * camera's current picture is shown behind the drawing.
  */
-export function PrivacyMaskEditor(props: { masks: readonly PrivacyMask[]; onChange(masks: PrivacyMask[]): void; onDrawing?(drawing: boolean): void; error?: string }) {
+export function PrivacyMaskEditor(props: {
+  masks: readonly PrivacyMask[];
+  onChange(masks: PrivacyMask[]): void;
+  onDrawing?(drawing: boolean): void;
+  error?: string;
+  snapshotUrl?: (t: number) => string;
+}) {
   const { t } = useI18n();
   const { masks } = props;
+  const snapshot = useCameraSnapshot(props.snapshotUrl);
   const [drawing, setDrawingState] = useState<Point[]>([]);
   const full = masks.length >= MAX_PRIVACY_MASKS;
 
@@ -51,6 +128,7 @@ export function PrivacyMaskEditor(props: { masks: readonly PrivacyMask[]; onChan
         aria-label={t('cameras.mask.hint')}
         data-testid="mask-canvas"
       >
+        <CameraSnapshotImage view={snapshot} />
         <svg viewBox="0 0 1 1" preserveAspectRatio="none" aria-hidden="true">
           {masks.map((m, i) => (
             <path key={i} d={pathOf(m, true)} fill="rgba(0, 0, 0, 0.85)" stroke="var(--danger, #e5484d)" strokeWidth={0.004} data-testid="mask-shape" />
@@ -64,6 +142,7 @@ export function PrivacyMaskEditor(props: { masks: readonly PrivacyMask[]; onChan
         </svg>
         {masks.length === 0 && drawing.length === 0 && <div className="roi-whole">{t('cameras.mask.none')}</div>}
       </div>
+      <CameraSnapshotTools view={snapshot} />
       <div className="roi-tools">
         {drawing.length > 0 && <span className="muted">{t('cameras.mask.drawing', { count: drawing.length })}</span>}
         <button type="button" className="btn btn-small" disabled={drawing.length < 3 || full} onClick={() => closeArea()} data-testid="mask-close">
