@@ -19,7 +19,8 @@ import { z } from 'zod';
  *
  * With privacy masks (a second input: a PNG, see privacy-mask.ts) every output gets the masked picture
  * from one filter graph, and relay and recording are then encoded (x264, MASKED_ENCODE_ARGS) instead
- * of copied: a masked camera costs a decode and two encodes instead of forwarding.
+ * of copied: a masked camera costs a decode and an encode instead of forwarding. With both relay and
+ * recording, one encode feeds both through the tee muxer (see maskedTeeTarget).
  *
  * The builder returns argument arrays; nothing here runs a process or logs. The URL (with any
  * credentials) appears only in the returned argv.
@@ -215,6 +216,29 @@ export const MASKED_ENCODE_ARGS: readonly string[] = [
  */
 export const MASKED_RELAY_ARGS: readonly string[] = ['-tune', 'zerolatency', '-x264-params', 'repeat-headers=1'];
 
+/** Characters the tee muxer reads as syntax in a slave's address: such an address gets two encoders instead. */
+const TEE_SPECIAL = /[|[\]\\'"]/;
+
+/**
+ * The tee muxer's target for a masked camera's one encode: the relay's RTP and the recording's
+ * segments from the same x264 stream (relay settings: `zerolatency`, in-band SPS/PPS, which the MP4
+ * segments keep too; their avcC comes from the encoder's global header). Null when an address holds
+ * a character the tee syntax would misread: the caller then encodes twice.
+ */
+export function maskedTeeTarget(rtpUrl: string, recording: FfmpegRecordingSpec): string | null {
+  const pattern = join(recording.dir, RECORDING_FILE_PATTERN);
+  if (TEE_SPECIAL.test(rtpUrl) || TEE_SPECIAL.test(pattern)) return null;
+  const segment = [
+    'f=segment',
+    `segment_time=${recording.segmentSeconds}`,
+    'segment_format=mp4',
+    `segment_format_options=${RECORDING_FORMAT_OPTIONS}`,
+    'reset_timestamps=1',
+    'strftime=1',
+  ].join(':');
+  return `[f=rtp:payload_type=${RELAY_PAYLOAD_TYPE}]${rtpUrl}|[${segment}]${pattern}`;
+}
+
 /**
  * The filter graph of a masked camera: the mask (input 1) scaled to the camera's picture, laid over
  * it (the transparent part leaves the picture as it is), then one copy per output. The analytics
@@ -282,10 +306,16 @@ export function buildFfmpegArgs(spec: FfmpegCommandSpec): string[] {
   const { input, relay, recording, frames } = spec;
   if (!relay && !recording && !frames) throw new Error('an ffmpeg session needs at least one output (relay, recording or frames)');
   const preset = resolvePreset(input.kind, input.hwaccel ?? 'none', spec.overrides);
+  const rtpUrl = relay ? `rtp://${relay.host ?? '127.0.0.1'}:${relay.rtpPort}?pkt_size=${RELAY_PACKET_SIZE}` : null;
+  // A masked camera with relay and recording encodes once, for both (tee), unless per-output extra
+  // arguments were configured (they could not be told apart in one output).
+  const tee =
+    spec.mask && rtpUrl && recording && !(spec.overrides?.relayArgs?.length || spec.overrides?.recordingArgs?.length) ? maskedTeeTarget(rtpUrl, recording) : null;
   const args: string[] = [...preset.globalArgs];
-  if (relay) args.push('-sdp_file', relay.sdpFile ?? devNull);
+  // (A relay inside tee is not a top-level RTP output: ffmpeg neither writes nor prints its SDP.)
+  if (relay && !tee) args.push('-sdp_file', relay.sdpFile ?? devNull);
   args.push(...preset.hwaccelArgs, ...preset.inputArgs, '-i', input.kind === 'file' ? fileInput(input.url) : input.url);
-  const mask = spec.mask ? maskFilterGraph({ relay: relay !== null, recording: recording !== null, frames }) : null;
+  const mask = spec.mask ? maskFilterGraph({ relay: relay !== null, recording: recording !== null && !tee, frames }) : null;
   if (spec.mask && mask) {
     if (!isAbsolute(spec.mask.file)) throw new Error('the privacy mask file must be an absolute path');
     // One PNG picture; overlay keeps using it after its end (eof_action=repeat, the default).
@@ -294,6 +324,11 @@ export function buildFfmpegArgs(spec: FfmpegCommandSpec): string[] {
 
   if (relay) {
     if (!Number.isInteger(relay.rtpPort) || relay.rtpPort < 1 || relay.rtpPort > 65535) throw new Error('relay rtpPort must be 1..65535');
+  }
+  if (recording && !(recording.segmentSeconds >= 1)) throw new Error('recording segmentSeconds must be at least 1');
+  if (tee && mask?.relay) {
+    args.push('-map', mask.relay, ...MASKED_ENCODE_ARGS, ...MASKED_RELAY_ARGS, '-flags', '+global_header', '-an', '-f', 'tee', tee);
+  } else if (relay) {
     if (mask?.relay) args.push('-map', mask.relay, ...MASKED_ENCODE_ARGS, ...MASKED_RELAY_ARGS, '-an');
     else {
       args.push('-map', '0:v:0', '-c:v', 'copy', '-an');
@@ -305,12 +340,11 @@ export function buildFfmpegArgs(spec: FfmpegCommandSpec): string[] {
       'rtp',
       '-payload_type',
       String(RELAY_PAYLOAD_TYPE),
-      `rtp://${relay.host ?? '127.0.0.1'}:${relay.rtpPort}?pkt_size=${RELAY_PACKET_SIZE}`,
+      rtpUrl!,
     );
   }
 
-  if (recording) {
-    if (!(recording.segmentSeconds >= 1)) throw new Error('recording segmentSeconds must be at least 1');
+  if (recording && !tee) {
     args.push(
       ...(mask?.recording ? ['-map', mask.recording, ...MASKED_ENCODE_ARGS, '-an'] : ['-map', '0:v:0', '-c', 'copy']),
       '-f',

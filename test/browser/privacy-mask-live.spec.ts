@@ -82,7 +82,8 @@ describe('a masked camera live in Chromium', () => {
       url: cam.url('white'),
       transport: 'tcp',
       relay: { rtpPort: input.rtpPort, host: input.rtpHost },
-      recording: null,
+      // Recording too: relay and recording then share one encode (the tee muxer), as a masked camera's do.
+      recording: { dir: join(work, 'recordings'), segmentSeconds: 10 },
       frames: null,
       frameSink: null,
       mask: { file: maskFile! },

@@ -5,11 +5,16 @@ import {
   FFMPEG_PRESETS,
   ffmpegOverridesSchema,
   framesSelectFilter,
+  maskedTeeTarget,
   inputKindFor,
   resolvePreset,
 } from '../../../ingest/stream/ffmpeg-args.ts';
 
 const URL_WITH_PASSWORD = 'rtsp://admin:s3cr%40t@10.0.0.5:554/Streaming/Channels/102';
+const MASKED_ENCODE = [
+  '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
+  '-force_key_frames', 'expr:gte(t,n_forced*2)', '-fps_mode', 'passthrough',
+];
 const HEAD = ['-hide_banner', '-nostdin', '-loglevel', 'level+info', '-nostats', '-progress', 'pipe:3'];
 const RELAY = [
   '-map', '0:v:0', '-c:v', 'copy', '-an', '-bsf:v', 'dump_extra=freq=keyframe',
@@ -94,28 +99,37 @@ describe('ffmpeg argument presets', () => {
     }
   });
 
-  it('with a privacy mask: the PNG as a second input, one graph, relay and recording encoded, frames from the masked picture', () => {
+  it('with a privacy mask: the PNG as a second input, one graph, one encode teed to relay and recording, frames from the masked picture', () => {
     const MASK = '/data/masks/cam-1-0123456789abcdef.png';
-    const ENCODE = [
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p',
-      '-force_key_frames', 'expr:gte(t,n_forced*2)', '-fps_mode', 'passthrough',
-    ];
     expect(buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, ...outputs, mask: { file: MASK } })).toEqual([
       ...HEAD,
-      '-sdp_file', devNull,
       ...DECODE, '-rtsp_transport', 'tcp', '-timeout', '5000000', '-fflags', '+genpts', '-analyzeduration', '1000000', '-probesize', '500000',
       '-i', URL_WITH_PASSWORD,
       '-f', 'png_pipe', '-i', `file:${MASK}`,
       '-filter_complex',
-      '[1:v][0:v]scale2ref[mask][cam];[cam][mask]overlay=format=auto,format=yuv420p,split=3[relay][rec][fsel];' +
+      '[1:v][0:v]scale2ref[mask][cam];[cam][mask]overlay=format=auto,format=yuv420p,split=2[relay][fsel];' +
         `[fsel]${SELECT_5},scale=640:-2[frames]`,
-      '-map', '[relay]', ...ENCODE, '-tune', 'zerolatency', '-x264-params', 'repeat-headers=1', '-an',
-      '-f', 'rtp', '-payload_type', '96', 'rtp://127.0.0.1:5004?pkt_size=1200',
-      '-map', '[rec]', ...ENCODE, '-an', '-f', 'segment', '-segment_time', '60', '-segment_format', 'mp4',
-      '-segment_format_options', 'movflags=+frag_keyframe+empty_moov+default_base_moof',
-      '-reset_timestamps', '1', '-strftime', '1', '/data/recordings/cam-1/%Y%m%dT%H%M%SZ.mp4',
+      '-map', '[relay]', ...MASKED_ENCODE, '-tune', 'zerolatency', '-x264-params', 'repeat-headers=1', '-flags', '+global_header', '-an',
+      '-f', 'tee',
+      '[f=rtp:payload_type=96]rtp://127.0.0.1:5004?pkt_size=1200|' +
+        '[f=segment:segment_time=60:segment_format=mp4:segment_format_options=movflags=+frag_keyframe+empty_moov+default_base_moof:reset_timestamps=1:strftime=1]' +
+        '/data/recordings/cam-1/%Y%m%dT%H%M%SZ.mp4',
       '-map', '[frames]', '-an', '-fps_mode', 'passthrough', '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1',
     ]);
+  });
+
+  it('with a privacy mask and per-output extra arguments, or an address the tee syntax would misread: two encodes', () => {
+    const MASK = { file: '/data/masks/m.png' };
+    const twice = (args: string[]) => {
+      expect(args.filter((a) => a === 'libx264')).toHaveLength(2);
+      expect(args).not.toContain('tee');
+      expect(args[args.indexOf('-filter_complex') + 1]).toContain('split=3[relay][rec][fsel]');
+      expect(args).toContain('-sdp_file');
+    };
+    twice(buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, ...outputs, mask: MASK, overrides: { recordingArgs: ['-segment_list_size', '5'] } }));
+    twice(buildFfmpegArgs({ input: { kind: 'rtsp-tcp', url: URL_WITH_PASSWORD }, ...outputs, recording: { dir: '/data/rec|x', segmentSeconds: 60 }, mask: MASK }));
+    expect(maskedTeeTarget('rtp://127.0.0.1:5004?pkt_size=1200', { dir: "/data/it's", segmentSeconds: 10 })).toBeNull();
+    expect(maskedTeeTarget('rtp://127.0.0.1:5004?pkt_size=1200', { dir: '/data/rec/cam', segmentSeconds: 10 })).toContain('segment_time=10');
   });
 
   it('with a privacy mask, the graph splits into exactly the outputs there are, and no -vf or copy is left', () => {
