@@ -113,7 +113,16 @@ export class JobWorker {
     this.worker.on('failed', (job, err) =>
       log.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
     );
-    this.worker.on('error', (err) => log.error({ err: err.message }, 'job worker error'));
+    // Redis down or restarting makes the worker repeat the same connection error many times a second:
+    // one line per distinct message at most every 30 s (the connection itself logs as well, storage/redis.ts).
+    const lastLogged = new Map<string, number>();
+    this.worker.on('error', (err) => {
+      const now = Date.now();
+      if (now - (lastLogged.get(err.message) ?? 0) < 30_000) return;
+      lastLogged.set(err.message, now);
+      if (lastLogged.size > 100) lastLogged.clear();
+      log.error({ err: err.message }, 'job worker error');
+    });
   }
 
   async waitUntilReady(): Promise<void> {

@@ -11,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ZodApp } from '../../command-ui/server/routes/types.ts';
 import type { ArgusDatabase } from '../../storage/database.ts';
 import { AuditRepository } from '../../storage/repositories/audit.repository.ts';
-import { eventually, pushTestVideo, sdpAddresses, startTestRelay, testLog, type TestRelay, type TestVideo } from '../integration/relay/relay-helpers.ts';
+import { eventually, pushTestVideo, sdpAddresses, startTestRelay, type TestRelay, type TestVideo } from '../integration/relay/relay-helpers.ts';
 import { openTestPglite } from '../integration/storage/db-helpers.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './browser.ts';
 import { startLiveApp } from './live-app.ts';
