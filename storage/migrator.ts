@@ -45,12 +45,33 @@ function unwrap(set: MigrationResultSet, direction: 'up' | 'down'): string[] {
 }
 
 /**
+ * Kysely's migrator looks for its tables by introspecting every schema of the database, and for each
+ * column calls pg_get_serial_sequence('<schema>.<table>', …): when another schema is dropped at that
+ * moment (another Argus on the same server being removed, or tests), the call fails with `schema "…"
+ * does not exist` naming that other schema. Nothing was applied then (it fails before the first
+ * migration), so the run is tried again, up to three times.
+ */
+export async function withCatalogRetry<T>(adb: ArgusDatabase, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const other = /schema "([^"]+)" does not exist|relation "([^".]+)\.[^"]+" does not exist/.exec(err instanceof Error ? err.message : String(err));
+      const named = other?.[1] ?? other?.[2];
+      const raced = err instanceof MigrationError && err.migrationName === undefined && named !== undefined && named !== adb.schema;
+      if (!raced || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
+/**
  * Apply every pending migration; returns the names applied (in order). Afterwards it adds the
  * optional parts a migration skipped when the server could not do them then (pgvector column,
  * trigram index) and can now; both steps are idempotent.
  */
 export async function migrateToLatest(adb: ArgusDatabase): Promise<string[]> {
-  const applied = unwrap(await migrator(adb).migrateToLatest(), 'up');
+  const applied = await withCatalogRetry(adb, async () => unwrap(await migrator(adb).migrateToLatest(), 'up'));
   try {
     if (adb.trgm) await createPlateTrigramIndex(adb.db);
     if (adb.vector) await addFaceVectorColumn(adb.db);
