@@ -25,7 +25,9 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          maxWorkers: 2,
+          // Three files at a time: the longest (fault tests, camera flap) mostly wait on purpose
+          // (a 60 s database outage, a minute of flapping), so a third worker overlaps the waiting.
+          maxWorkers: 3,
           // One second try for tests of real processes under a loaded 2-core machine; a test that
           // passes only on it is listed as FLAKY by scripts/test-summary.mjs on every run.
           retry: 1,
