@@ -27,13 +27,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import pg from 'pg';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { MEDIA_DIR, MODELS_DIR } from '../test/helpers/plate-clip.ts';
 import { startRtspCamera } from '../test/helpers/rtsp-camera.ts';
 import { startTestSystem } from '../test/helpers/system.ts';
-import { TEST_DATABASE_URL } from '../test/integration/storage/db-helpers.ts';
+import { dropTestSchema, TEST_DATABASE_URL } from '../test/integration/storage/db-helpers.ts';
 import { argFlag, argNumber, argString } from './lib/analytics-env.ts';
 import { runBench } from './lib/live-rig.ts';
 import { loadLine, machineInfo } from './lib/machine.ts';
@@ -107,16 +106,6 @@ function childProcesses(): Record<string, number> {
   return counts;
 }
 
-/** Removes the run's schema from the PostgreSQL server. */
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Least-squares slope of y over x. */
 function slope(xs: readonly number[], ys: readonly number[]): number {
@@ -306,7 +295,7 @@ async function main(): Promise<void> {
     await sys.stop();
     await camera.stop();
     rmSync(work, { recursive: true, force: true });
-    if (POSTGRES) await dropSchema(POSTGRES, schema);
+    if (POSTGRES) await dropTestSchema(schema, POSTGRES);
   }
 }
 

@@ -25,6 +25,7 @@ import { CamerasRepository } from '../../../storage/repositories/cameras.reposit
 import { SightingsRepository } from '../../../storage/repositories/sightings.repository.ts';
 import { WatchlistsRepository } from '../../../storage/repositories/watchlists.repository.ts';
 import { SightingSpool } from '../../../storage/sighting-spool.ts';
+import { dropTestSchema } from '../storage/db-helpers.ts';
 
 export const FAULT_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -185,15 +186,8 @@ export async function prepareSchema(schema: string, maxRead: number): Promise<{ 
   }
 }
 
-export async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: FAULT_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists ${schema} cascade`);
-  } finally {
-    await client.end();
-  }
-}
+/** Drops a fault test's schema (with all in it). */
+export const dropSchema = (schema: string): Promise<void> => dropTestSchema(schema, FAULT_DATABASE_URL);
 
 /** What is stored: sightings (with their read number) and alerts, straight from PostgreSQL. */
 export async function storedState(schema: string): Promise<{

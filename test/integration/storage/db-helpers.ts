@@ -110,9 +110,9 @@ export async function openTestPostgres(options: TestPostgresOptions = {}): Promi
 }
 
 /** Drops a schema (and all in it) from the test PostgreSQL server: for systems started on a schema of their own. */
-export async function dropTestSchema(schema: string): Promise<void> {
+export async function dropTestSchema(schema: string, url = TEST_DATABASE_URL): Promise<void> {
   if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(`drop schema if exists ${schema} cascade`);

@@ -6,14 +6,13 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePrivacyMask } from '../../../ingest/stream/privacy-mask.ts';
 import { grabSnapshot, snapshotArgs } from '../../../ingest/stream/snapshot.ts';
+import { closedPort, decodeLuma, expectLeftHalfMasked } from '../../helpers/pictures.ts';
 
 const run = promisify(execFile);
 
@@ -21,20 +20,6 @@ const run = promisify(execFile);
 async function makeClip(path: string, source: string, seconds: number): Promise<string> {
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-t', String(seconds), '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', path]);
   return path;
-}
-
-async function decode(jpeg: Buffer): Promise<{ width: number; height: number; luma: (x: number, y: number) => number }> {
-  const { data, info } = await sharp(jpeg).greyscale().raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, luma: (x, y) => data[Math.floor(y * info.height) * info.width + Math.floor(x * info.width)]! };
-}
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe('grabSnapshot', () => {
@@ -52,17 +37,17 @@ describe('grabSnapshot', () => {
   it('takes one JPEG near the end of a clip, scaled down to maxWidth with its aspect kept', async () => {
     const jpeg = await grabSnapshot({ input: pattern, seekFromEnd: 2, maxWidth: 640 });
     expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
-    const pic = await decode(jpeg);
+    const pic = await decodeLuma(jpeg);
     expect(pic.width).toBe(640);
     expect(pic.height).toBe(360);
     // Default maxWidth 1280, from the start of the clip.
-    const big = await decode(await grabSnapshot({ input: pattern }));
+    const big = await decodeLuma(await grabSnapshot({ input: pattern }));
     expect(big.width).toBe(1280);
     expect(big.height).toBe(720);
   });
 
   it('keeps a picture narrower than maxWidth at its size', async () => {
-    const pic = await decode(await grabSnapshot({ input: white, maxWidth: 1280 }));
+    const pic = await decodeLuma(await grabSnapshot({ input: white, maxWidth: 1280 }));
     expect([pic.width, pic.height]).toEqual([640, 360]);
     expect(pic.luma(0.25, 0.5)).toBeGreaterThanOrEqual(230);
   });
@@ -77,22 +62,9 @@ describe('grabSnapshot', () => {
       ],
     ]);
     expect(maskFile).not.toBeNull();
-    const pic = await decode(await grabSnapshot({ input: white, seekFromEnd: 1, maskFile }));
+    const pic = await decodeLuma(await grabSnapshot({ input: white, seekFromEnd: 1, maskFile }));
     expect([pic.width, pic.height]).toEqual([640, 360]);
-    for (const [x, y] of [
-      [0.05, 0.1],
-      [0.25, 0.5],
-      [0.45, 0.9],
-    ] as const) {
-      expect(pic.luma(x, y), `masked point ${x},${y}`).toBeLessThanOrEqual(40);
-    }
-    for (const [x, y] of [
-      [0.55, 0.1],
-      [0.75, 0.5],
-      [0.95, 0.9],
-    ] as const) {
-      expect(pic.luma(x, y), `visible point ${x},${y}`).toBeGreaterThanOrEqual(215);
-    }
+    expectLeftHalfMasked(pic);
   });
 
   it('rejects a missing file with a clear error', async () => {
