@@ -32,7 +32,8 @@ export interface AuditFilter {
 
 export interface AuditQuery extends AuditFilter, Partial<Page> {}
 
-function toEntry(row: AuditRow): AuditEntry {
+/** An audit_log row as the API shows it (also used by the evidence export's audit trail). */
+export function toEntry(row: AuditRow): AuditEntry {
   return {
     id: row.id,
     at: iso(row.at),

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AuditEntry } from '../../contracts/api.ts';
 import type { ExportJob, ExportStatus } from '../../contracts/exports.ts';
 import type { Database, ExportsTable } from '../schema.ts';
+import { toEntry } from './audit.repository.ts';
 import { iso, isoOrNull } from './map.ts';
 
 export type ExportRecord = ExportJob;
@@ -154,16 +155,6 @@ export class ExportsRepository {
       .orderBy('id')
       .limit(input.limit)
       .execute();
-    return rows.map((row) => ({
-      id: row.id,
-      at: iso(row.at),
-      userId: row.user_id,
-      username: row.username,
-      action: row.action,
-      targetType: row.target_type,
-      targetId: row.target_id,
-      detail: row.detail ?? {},
-      ip: row.ip,
-    }));
+    return rows.map(toEntry);
   }
 }
